@@ -1,0 +1,237 @@
+# -*- test-case-name: tests.api.test_funnel -*-
+"""
+The request pipeline, in Kuzzle's order, so that errors take the same precedence:
+
+envelope checks → shutdown → throttle (bounded queue) → connection still there →
+gate (authentication and rights; anonymous and open until security exists) →
+controller/action lookup → SDK version check → the action itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import Interface, implementer
+
+from kuzzle_tx.api.controller import Action, Controller
+from kuzzle_tx.api.request import Request
+from kuzzle_tx.errors import KuzzleError, internal_error
+from kuzzle_tx.network.cors import OriginPolicy
+
+# Minimum major version per SDK name (Kuzzle's sdkCompatibility table).
+SDK_MIN_MAJOR: Mapping[str, int] = {
+    "js": 7,
+    "csharp": 2,
+    "cpp": 2,
+    "java": 3,
+    "android": 5,
+    "go": 3,
+    "php": 4,
+}
+
+
+class IGate(Interface):
+    """Authentication and rights, run before the controller lookup."""
+
+    def admit(request: Request) -> Deferred[None] | None:  # type: ignore[misc]
+        """Return None (or a Deferred) when the request may run; raise KuzzleError if not."""
+
+
+@implementer(IGate)
+class OpenGate:
+    """Every caller is the anonymous user with every right (Kuzzle's first start)."""
+
+    def admit(self, request: Request) -> None:
+        request.user_id = "-1"
+
+
+class Funnel:
+    log = Logger()
+
+    def __init__(
+        self,
+        controllers: Iterable[Controller],
+        *,
+        concurrent_requests: int = 100,
+        buffer_size: int = 50000,
+        strict_sdk_version: bool = True,
+        gate: IGate | None = None,
+        connection_alive: Callable[[str], bool] = lambda _id: True,
+        origin_policy: OriginPolicy | None = None,
+    ) -> None:
+        self._actions: dict[str, Mapping[str, Action]] = {}
+        for controller in controllers:
+            self._actions[controller.name] = controller.actions()
+        # Kuzzle's alias for the memory storage controller.
+        if "ms" in self._actions:
+            self._actions["memoryStorage"] = self._actions["ms"]
+        self._concurrent = concurrent_requests
+        self._buffer_size = buffer_size
+        self._strict_sdk = strict_sdk_version
+        self._gate: IGate = gate if gate is not None else OpenGate()
+        self.connection_alive = connection_alive
+        self._origins = origin_policy
+        self._queue: deque[tuple[Request, Deferred[Request]]] = deque()
+        self._idle_waiters: list[Deferred[None]] = []
+        self.running = 0
+        self.completed = 0
+        self.failed = 0
+        self.shutting_down = False
+
+    # -- introspection (server:publicApi, server:metrics, /_ready) --------------------
+
+    def implemented(self) -> set[tuple[str, str]]:
+        return {
+            (controller, action)
+            for controller, actions in self._actions.items()
+            if controller != "memoryStorage"
+            for action in actions
+        }
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    @property
+    def overloaded(self) -> bool:
+        return len(self._queue) >= self._buffer_size
+
+    # -- execution --------------------------------------------------------------------
+
+    def execute(self, request: Request) -> Deferred[Request]:
+        """Run a request; the Deferred always fires with it, result or error set."""
+        if request.error is not None:
+            return succeed(request)
+        if self._origins is not None and not self._origins.allow_all:
+            origin = request.connection.headers.get("origin")
+            if not self._origins.allows(origin):
+                request.set_error(KuzzleError("api.process.unauthorized_origin", origin))
+                return succeed(request)
+        if self.shutting_down:
+            request.set_error(KuzzleError("api.process.shutting_down"))
+            return succeed(request)
+        if self.running < self._concurrent:
+            return self._run(request)
+        if len(self._queue) >= self._buffer_size:
+            request.set_error(KuzzleError("api.process.overloaded"))
+            return succeed(request)
+        waiting: Deferred[Request] = Deferred()
+        self._queue.append((request, waiting))
+        return waiting
+
+    def _run(self, request: Request) -> Deferred[Request]:
+        self.running += 1
+        try:
+            outcome = self._process(request)
+        except KuzzleError as error:
+            request.set_error(error)
+            return self._done(request)
+        except Exception:
+            self._fail_unexpectedly(request, Failure())
+            return self._done(request)
+        if isinstance(outcome, Deferred):
+            outcome.addCallbacks(request.set_result, lambda failure: self._fail(request, failure))
+            outcome.addCallback(lambda _: self._done(request))
+            return outcome
+        request.set_result(outcome)
+        return self._done(request)
+
+    def _process(self, request: Request) -> Any:
+        if not self.connection_alive(request.connection.id):
+            raise KuzzleError("api.process.connection_dropped")
+        admitted = self._gate.admit(request)
+        if admitted is not None:
+            return admitted.addCallback(lambda _: self._act(request))
+        return self._act(request)
+
+    def _act(self, request: Request) -> Any:
+        controller, action = request.input.controller, request.input.action
+        actions = self._actions.get(controller)  # type: ignore[arg-type]
+        if actions is None:
+            raise KuzzleError("api.process.controller_not_found", controller)
+        handler = actions.get(action)  # type: ignore[arg-type]
+        if handler is None:
+            raise KuzzleError("api.process.action_not_found", controller, action)
+        if self._strict_sdk:
+            check_sdk_version(request.input.volatile)
+        outcome = handler(request)
+        if inspect.iscoroutine(outcome):
+            return Deferred.fromCoroutine(outcome)
+        return outcome
+
+    def _fail(self, request: Request, failure: Failure) -> None:
+        if failure.check(KuzzleError):
+            request.set_error(failure.value)
+        else:
+            self._fail_unexpectedly(request, failure)
+
+    def _fail_unexpectedly(self, request: Request, failure: Failure) -> None:
+        self.log.failure(
+            "Unexpected error in {controller}:{action}",
+            failure,
+            controller=request.input.controller,
+            action=request.input.action,
+        )
+        request.set_error(internal_error("internal error"))
+
+    def _done(self, request: Request) -> Deferred[Request]:
+        self.running -= 1
+        if request.error is None:
+            self.completed += 1
+        else:
+            self.failed += 1
+        while self._queue and self.running < self._concurrent:
+            queued, waiting = self._queue.popleft()
+            self._run(queued).chainDeferred(waiting)
+        if self.running == 0 and not self._queue:
+            waiters, self._idle_waiters = self._idle_waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+        return succeed(request)
+
+    def drained(self) -> Deferred[None]:
+        """Fires when no request is running or queued (for graceful shutdown)."""
+        if self.running == 0 and not self._queue:
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._idle_waiters.append(waiter)
+        return waiter
+
+
+def check_sdk_version(volatile: Mapping[str, Any] | None) -> None:
+    """Refuse SDKs older than the minimum major version (``server.strictSdkVersion``)."""
+    if not volatile:
+        return
+    if volatile.get("sdkVersion"):
+        raise KuzzleError(
+            "api.process.incompatible_sdk_version", volatile["sdkVersion"], "Kuzzle v2"
+        )
+    sdk_name = volatile.get("sdkName")
+    if not isinstance(sdk_name, str) or "@" not in sdk_name:
+        return
+    name, _, version = sdk_name.partition("@")
+    if not name or not version:
+        return
+    minimum = SDK_MIN_MAJOR.get(name)
+    if minimum is None:
+        return
+    major = _leading_int(version)
+    if major is not None and major < minimum:
+        raise KuzzleError(
+            "api.process.incompatible_sdk_version", version, f"min: {minimum}, max: none"
+        )
+
+
+def _leading_int(version: str) -> int | None:
+    digits = ""
+    for char in version:
+        if not char.isdigit():
+            break
+        digits += char
+    return int(digits) if digits else None

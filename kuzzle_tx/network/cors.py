@@ -1,0 +1,45 @@
+# -*- test-case-name: tests.network.test_http -*-
+"""CORS headers (every HTTP response) and the Origin allow-list (every request)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from kuzzle_tx.config import CorsConfig
+
+
+class OriginPolicy:
+    def __init__(self, config: CorsConfig) -> None:
+        origins = tuple(origin.strip() for origin in config.allow_origin if origin.strip())
+        self.allow_all = "*" in origins
+        self._exact = frozenset(origins)
+        self._patterns = (
+            tuple(re.compile(origin) for origin in origins)
+            if config.allow_origin_use_regexp
+            else ()
+        )
+        self.methods = config.allow_methods
+        self.allowed_headers = config.allow_headers
+        self.credentials = config.cookie_authentication
+
+    def allows(self, origin: str | None) -> bool:
+        if origin is None or self.allow_all:
+            return True
+        if origin in self._exact:
+            return True
+        return any(pattern.search(origin) for pattern in self._patterns)
+
+    def headers(self, origin: str | None) -> Mapping[str, str]:
+        headers = {
+            "Access-Control-Allow-Methods": self.methods,
+            "Access-Control-Allow-Headers": self.allowed_headers,
+        }
+        if origin is not None:
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Vary"] = "Origin"
+        elif self.allow_all:
+            headers["Access-Control-Allow-Origin"] = "*"
+        if self.credentials:
+            headers["Access-Control-Allow-Credentials"] = "true"
+        return headers

@@ -1,0 +1,90 @@
+# -*- test-case-name: tests.network.test_entrypoint -*-
+"""
+The entry point: the registry of client connections that every protocol shares.
+
+Protocols open and close connections here and execute their requests through
+it; it is the one place that knows every live connection (for metrics, for
+shutdown, and for the realtime engine that will push notifications back down).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from zope.interface import Interface
+
+from kuzzle_tx.api.funnel import Funnel
+from kuzzle_tx.api.request import Connection, Request
+
+
+class IClientChannel(Interface):
+    """What a persistent protocol connection offers to the server side."""
+
+    def send_payload(data: bytes) -> None:
+        """Send one already-serialized message to the client."""
+
+    def close_going_away(reason: str) -> None:
+        """Close the connection with a code that makes clients reconnect (1001)."""
+
+
+class EntryPoint:
+    log = Logger()
+
+    def __init__(self, funnel: Funnel, clock: IReactorTime, node_id: str) -> None:
+        self.funnel = funnel
+        self.clock = clock
+        self.node_id = node_id
+        self._connections: dict[str, Connection] = {}
+        self._channels: dict[str, IClientChannel] = {}
+        self._per_protocol: Counter[str] = Counter()
+        # Requests queued by the funnel are dropped if their connection went away.
+        funnel.connection_alive = self.is_connected
+
+    def now_ms(self) -> int:
+        return int(self.clock.seconds() * 1000)
+
+    # -- connections ------------------------------------------------------------------
+
+    def open(
+        self,
+        protocol: str,
+        ips: tuple[str, ...] = (),
+        headers: Mapping[str, str] | None = None,
+        channel: IClientChannel | None = None,
+    ) -> Connection:
+        connection = Connection(str(uuid.uuid4()), protocol, ips, dict(headers or {}))
+        self._connections[connection.id] = connection
+        self._per_protocol[protocol] += 1
+        if channel is not None:
+            self._channels[connection.id] = channel
+        return connection
+
+    def close(self, connection: Connection) -> None:
+        if self._connections.pop(connection.id, None) is not None:
+            self._per_protocol[connection.protocol] -= 1
+        self._channels.pop(connection.id, None)
+
+    def is_connected(self, connection_id: str) -> bool:
+        return connection_id in self._connections
+
+    def connection_counts(self) -> dict[str, int]:
+        return {protocol: count for protocol, count in self._per_protocol.items() if count}
+
+    # -- requests ---------------------------------------------------------------------
+
+    def execute(self, request: Request) -> Deferred[Request]:
+        return self.funnel.execute(request)
+
+    # -- shutdown ---------------------------------------------------------------------
+
+    def shutdown(self) -> Deferred[None]:
+        """Refuse new requests, close persistent connections, wait for requests in flight."""
+        self.funnel.shutting_down = True
+        for channel in list(self._channels.values()):
+            channel.close_going_away("Server shutting down")
+        return self.funnel.drained()

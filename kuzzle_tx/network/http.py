@@ -1,0 +1,279 @@
+# -*- test-case-name: tests.network.test_http -*-
+"""
+Kuzzle's HTTP API as a `twisted.web` resource: route the request, decode it
+once into a `Request`, run it through the entry point, write the envelope.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+from twisted.web.server import Request as WebRequest
+
+from kuzzle_tx import codec
+from kuzzle_tx.api.request import Request, new_request_id, request_from_payload
+from kuzzle_tx.config import Config
+from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.network.cors import OriginPolicy
+from kuzzle_tx.network.entrypoint import EntryPoint
+from kuzzle_tx.network.http_body import decode_body
+from kuzzle_tx.network.routes import Router
+
+SUPPORTED_VERBS = frozenset((b"GET", b"POST", b"PUT", b"PATCH", b"DELETE", b"HEAD", b"OPTIONS"))
+ADVERTISED_ENCODINGS = "gzip,deflate,identity"
+# Responses smaller than this are not worth compressing.
+MIN_COMPRESSED_SIZE = 256
+
+
+class HttpApiResource(Resource):
+    isLeaf = True
+    log = Logger()
+
+    def __init__(self, entrypoint: EntryPoint, config: Config, router: Router) -> None:
+        super().__init__()
+        self._entrypoint = entrypoint
+        self._router = router
+        self._cors = OriginPolicy(config.http)
+        http = config.server.http
+        self._allow_compression = http.allow_compression
+        self._max_layers = http.max_encoding_layers
+        self._content_types = http.additional_content_types
+        self._max_size = config.server.max_request_size
+
+    # -- dispatch ---------------------------------------------------------------------
+
+    def render(self, request: WebRequest) -> bytes | int:
+        method = request.method
+        path = "/" + "/".join(segment.decode("latin-1") for segment in request.postpath)
+        if method not in SUPPORTED_VERBS:
+            return self._bare_error(
+                request, KuzzleError("network.http.unsupported_verb", method.decode("latin-1"))
+            )
+        if method == b"OPTIONS":
+            return self._write_result(request, {}, new_request_id())
+        if method == b"HEAD" and path == "/":
+            return self._write_result(request, None, new_request_id(), with_body=False)
+        if method == b"GET" and path in ("/_healthcheck", "/_ready"):
+            status = 503 if path == "/_ready" and self._entrypoint.funnel.overloaded else 200
+            return self._write_result(request, None, new_request_id(), status=status)
+
+        request_id = _header(request, b"x-kuzzle-request-id") or new_request_id()
+        try:
+            body = self._decode_body(request)
+        except KuzzleError as error:
+            return self._bare_error(request, error)
+
+        if method == b"POST" and path == "/_query":
+            payload = body if isinstance(body, dict) else {}
+            if not isinstance(body, dict):
+                return self._bare_error(
+                    request, KuzzleError("api.assert.invalid_type", "body", "object")
+                )
+            jwt = _bearer_token(request)
+            if jwt and "jwt" not in payload:
+                payload = {**payload, "jwt": jwt}
+            return self._execute(request, payload, request_id)
+
+        match = self._router.match(method.decode("ascii"), path)
+        if match is None:
+            return self._write_error(
+                request, KuzzleError("network.http.url_not_found", path), request_id
+            )
+        payload = _query_args(request)
+        payload.update(match.params)
+        payload["controller"] = match.route.controller
+        payload["action"] = match.route.action
+        payload["body"] = body
+        jwt = _bearer_token(request)
+        if jwt:
+            payload["jwt"] = jwt
+        volatile = _header(request, b"x-kuzzle-volatile")
+        if volatile is not None:
+            try:
+                payload["volatile"] = codec.loads(volatile)
+            except ValueError as error:
+                return self._write_error(
+                    request, KuzzleError("network.http.volatile_parse_failed", error), request_id
+                )
+        return self._execute(request, payload, request_id, query_flags=True)
+
+    def _decode_body(self, request: WebRequest) -> Any:
+        request.content.seek(0)
+        raw = request.content.read()
+        return decode_body(
+            raw,
+            _header(request, b"content-type"),
+            _header(request, b"content-encoding"),
+            allow_compression=self._allow_compression,
+            max_encoding_layers=self._max_layers,
+            max_size=self._max_size,
+            additional_content_types=self._content_types,
+        )
+
+    # -- execution --------------------------------------------------------------------
+
+    def _execute(
+        self, web: WebRequest, payload: dict[str, Any], request_id: str, query_flags: bool = False
+    ) -> int:
+        entrypoint = self._entrypoint
+        peer = web.getClientAddress()
+        connection = entrypoint.open(
+            "http",
+            (getattr(peer, "host", ""),),
+            {
+                name.decode("latin-1").lower(): b",".join(values).decode("latin-1")
+                for name, values in web.requestHeaders.getAllRawHeaders()
+            },
+        )
+        request = request_from_payload(payload, connection, entrypoint.now_ms(), request_id)
+        request.input.query_flags = query_flags
+        gone: list[bool] = []
+        web.notifyFinish().addErrback(lambda _: (gone.append(True), entrypoint.close(connection)))
+
+        def respond(done: Request) -> None:
+            entrypoint.close(connection)
+            if not gone:
+                envelope = done.envelope(entrypoint.node_id)
+                self._write(web, done.status, envelope, done.id, done.response_headers)
+
+        entrypoint.execute(request).addCallback(respond).addErrback(
+            lambda failure: self.log.failure("HTTP response failed", failure)
+        )
+        return NOT_DONE_YET
+
+    # -- writing ----------------------------------------------------------------------
+
+    def _write_result(
+        self,
+        web: WebRequest,
+        result: Any,
+        request_id: str,
+        status: int = 200,
+        with_body: bool = True,
+    ) -> bytes:
+        envelope = _bare_envelope(request_id, status, self._entrypoint.node_id)
+        envelope["result"] = result
+        return self._write(web, status, envelope if with_body else None, request_id)
+
+    def _write_error(self, web: WebRequest, error: KuzzleError, request_id: str) -> bytes:
+        envelope = _bare_envelope(request_id, error.status, self._entrypoint.node_id)
+        envelope["error"] = error.to_dict()
+        return self._write(web, error.status, envelope, request_id)
+
+    def _bare_error(self, web: WebRequest, error: KuzzleError) -> bytes:
+        """Protocol-level failures answer with the error object alone, as Kuzzle does."""
+        return self._write(web, error.status, error.to_dict(), new_request_id())
+
+    def _write(
+        self,
+        web: WebRequest,
+        status: int,
+        document: Any,
+        request_id: str,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> bytes:
+        web.setResponseCode(status)
+        headers = web.responseHeaders
+        headers.setRawHeaders(b"content-type", [b"application/json"])
+        headers.setRawHeaders(b"x-kuzzle-request-id", [request_id.encode()])
+        headers.setRawHeaders(b"x-kuzzle-node", [self._entrypoint.node_id.encode()])
+        headers.setRawHeaders(b"accept-encoding", [ADVERTISED_ENCODINGS.encode()])
+        for name, value in self._cors.headers(_header(web, b"origin")).items():
+            headers.setRawHeaders(name.encode(), [value.encode()])
+        for name, value in (extra_headers or {}).items():
+            headers.setRawHeaders(name.encode(), [str(value).encode()])
+        if document is None:
+            data = b""
+        elif web.args.get(b"pretty") is not None:
+            data = codec.dumps_pretty(document)
+        else:
+            data = codec.dumps(document)
+        data = self._maybe_compress(web, data)
+        headers.setRawHeaders(b"content-length", [str(len(data)).encode()])
+        if web.method == b"HEAD":
+            data = b""
+        if web.startedWriting and web.finished:
+            return b""
+        web.write(data)
+        web.finish()
+        return NOT_DONE_YET  # type: ignore[return-value]
+
+    def _maybe_compress(self, web: WebRequest, data: bytes) -> bytes:
+        if not self._allow_compression or len(data) < MIN_COMPRESSED_SIZE:
+            return data
+        encoding = choose_encoding(_header(web, b"accept-encoding"))
+        if encoding == "gzip":
+            data = gzip.compress(data, compresslevel=6)
+        elif encoding == "deflate":
+            data = zlib.compress(data, 6)
+        else:
+            return data
+        web.responseHeaders.setRawHeaders(b"content-encoding", [encoding.encode()])
+        web.responseHeaders.addRawHeader(b"vary", b"Accept-Encoding")
+        return data
+
+
+def choose_encoding(accept_encoding: str | None) -> str:
+    """Pick gzip, deflate or identity from Accept-Encoding q-values (gzip wins ties)."""
+    if not accept_encoding:
+        return "identity"
+    weights: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        name, _, params = item.strip().partition(";")
+        name = name.strip().lower()
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        weights[name] = quality
+    best, best_quality = "identity", 0.0
+    for candidate in ("gzip", "deflate"):
+        quality = weights.get(candidate, weights.get("*", 0.0))
+        if quality > best_quality:
+            best, best_quality = candidate, quality
+    return best
+
+
+def _bare_envelope(request_id: str, status: int, node: str) -> dict[str, Any]:
+    return {
+        "requestId": request_id,
+        "status": status,
+        "error": None,
+        "controller": None,
+        "action": None,
+        "index": None,
+        "collection": None,
+        "volatile": None,
+        "result": None,
+        "node": node,
+        "headers": {},
+    }
+
+
+def _header(web: WebRequest, name: bytes) -> str | None:
+    value = web.getHeader(name)
+    return None if value is None else value.decode("latin-1")
+
+
+def _bearer_token(web: WebRequest) -> str | None:
+    authorization = _header(web, b"authorization")
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return None
+
+
+def _query_args(web: WebRequest) -> dict[str, Any]:
+    _, _, query = web.uri.partition(b"?")
+    if not query:
+        return {}
+    return dict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))

@@ -1,0 +1,208 @@
+# -*- test-case-name: tests.network.test_site -*-
+"""
+One `twisted.web` Site for both protocols.
+
+`KuzzleResource` sends requests that carry ``Upgrade: websocket`` to autobahn's
+`WebSocketResource` and everything else to the HTTP API, on any path. The Site's
+channel and request classes add what `twisted.web` lacks for a public API: an
+absolute deadline for request headers, and bodies over ``maxRequestSize``
+refused with 413 before they are buffered.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from typing import Any
+
+from autobahn.twisted.resource import WebSocketResource
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.web import http
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import Request, Site
+
+from kuzzle_tx import codec
+from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.network.cors import OriginPolicy
+
+log = Logger(namespace="kuzzle_tx.network")
+access_log = Logger(namespace="kuzzle_tx.access")
+
+
+class KuzzleResource(Resource):
+    """The root of the API: dispatch on the Upgrade header, never on the path."""
+
+    isLeaf = True
+
+    def __init__(self, http_api: IResource | None, websocket: WebSocketResource | None) -> None:
+        super().__init__()
+        self._http_api = http_api
+        self._websocket = websocket
+
+    def render(self, request: Request) -> Any:
+        upgrade = request.getHeader(b"upgrade")
+        if upgrade is not None and upgrade.lower() == b"websocket":
+            if self._websocket is None:
+                return _refuse(request, 400, "The WebSocket protocol is disabled on this server.")
+            return self._websocket.render(request)
+        if self._http_api is None:
+            request.setHeader(b"upgrade", b"websocket")
+            return _refuse(request, 426, "The HTTP API is disabled: use WebSocket.")
+        return self._http_api.render(request)
+
+
+def _refuse(request: Request, status: int, reason: str) -> bytes:
+    error = KuzzleError("network.http.unexpected_error", reason).to_dict()
+    error["status"] = status
+    request.setResponseCode(status)
+    request.setHeader(b"content-type", b"application/json")
+    return codec.dumps(error)
+
+
+class KuzzleRequest(Request):
+    """A request that refuses oversized bodies up front and never spills them to disk."""
+
+    _refused = False
+    _received = 0
+
+    def gotLength(self, length: int | None) -> None:  # noqa: N802
+        limit = self.channel.site.max_request_size
+        if length is not None and length > limit:
+            self._refuse_too_large()
+            return
+        self.content = io.BytesIO()
+
+    def handleContentChunk(self, data: bytes) -> None:  # noqa: N802
+        if self._refused:
+            return
+        self._received += len(data)
+        if self._received > self.channel.site.max_request_size:
+            self.content = io.BytesIO()
+            self._refuse_too_large()
+            return
+        self.content.write(data)
+
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:  # noqa: N802
+        if self._refused:
+            return
+        super().requestReceived(command, path, version)
+
+    def _refuse_too_large(self) -> None:
+        """Answer 413 at once, on the raw transport, and close: the body is never read."""
+        self._refused = True
+        self.content = io.BytesIO()
+        site = self.channel.site
+        body = codec.dumps(KuzzleError("network.http.request_too_large").to_dict())
+        origin = self.getHeader(b"origin")
+        headers = [
+            (b"Content-Type", b"application/json"),
+            (b"Content-Length", str(len(body)).encode()),
+            (b"Connection", b"close"),
+        ]
+        for name, value in site.cors.headers(origin.decode("latin-1") if origin else None).items():
+            headers.append((name.encode(), value.encode()))
+        head = b"HTTP/1.1 413 Request Entity Too Large\r\n" + b"".join(
+            name + b": " + value + b"\r\n" for name, value in headers
+        )
+        transport = self.channel.transport
+        if transport is not None:
+            transport.write(head + b"\r\n" + body)
+            transport.loseConnection()
+
+
+class KuzzleHTTPChannel(http.HTTPChannel):
+    """
+    An HTTP channel with an absolute deadline on request headers.
+
+    Twisted's own timeout restarts on every byte, so a client that trickles
+    its headers one byte at a time would hold the connection forever.
+    """
+
+    site: KuzzleSite
+    _awaiting_headers = True
+    _deadline: IDelayedCall | None = None
+
+    def dataReceived(self, data: bytes) -> None:  # noqa: N802
+        if self._awaiting_headers and self._deadline is None and self.site.headers_timeout:
+            self._deadline = self.callLater(self.site.headers_timeout, self._headers_too_slow)
+        super().dataReceived(data)
+
+    def allHeadersReceived(self) -> None:  # noqa: N802
+        self._awaiting_headers = False
+        self._cancel_deadline()
+        super().allHeadersReceived()
+
+    def _send100Continue(self) -> None:  # noqa: N802
+        if not getattr(self.requests[-1], "_refused", False):
+            super()._send100Continue()
+
+    def requestDone(self, request: Request) -> None:  # noqa: N802
+        self._awaiting_headers = True
+        super().requestDone(request)
+
+    def connectionLost(self, reason: Any) -> None:  # noqa: N802
+        self._cancel_deadline()
+        super().connectionLost(reason)
+
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            if self._deadline.active():
+                self._deadline.cancel()
+            self._deadline = None
+
+    def _headers_too_slow(self) -> None:
+        self._deadline = None
+        if self.transport is not None:
+            log.info(
+                "Dropping {peer}: request headers not received in time",
+                peer=str(self.transport.getPeer()),
+            )
+            self.transport.abortConnection()
+
+
+class KuzzleSite(Site):
+    """The one Site: both protocols, Kuzzle's access log, no tracebacks to clients."""
+
+    protocol = KuzzleHTTPChannel
+    requestFactory = KuzzleRequest
+    displayTracebacks = False
+
+    def __init__(
+        self,
+        resource: IResource,
+        *,
+        clock: IReactorTime,
+        max_request_size: int,
+        headers_timeout_ms: int,
+        cors: OriginPolicy,
+        access_log_format: str = "combined",
+    ) -> None:
+        super().__init__(resource, reactor=clock)
+        self.max_request_size = max_request_size
+        self.headers_timeout = headers_timeout_ms / 1000.0
+        self.cors = cors
+        self._access_log_format = access_log_format
+
+    def log(self, request: Request) -> None:  # type: ignore[override]
+        if self._access_log_format == "off":
+            return
+        if self._access_log_format == "logstash":
+            record = _logstash_record(request, self.reactor.seconds())
+            access_log.info("{access}", access=json.dumps(record))
+            return
+        access_log.info("{line}", line=http.combinedLogFormatter(self._logDateTime, request))
+
+
+def _logstash_record(request: Request, now: float) -> dict[str, Any]:
+    return {
+        "@timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "remote_addr": getattr(request.getClientAddress(), "host", ""),
+        "method": request.method.decode("latin-1"),
+        "url": request.uri.decode("latin-1"),
+        "status": request.code,
+        "bytes": request.sentLength,
+        "referrer": (request.getHeader(b"referer") or b"").decode("latin-1"),
+        "user_agent": (request.getHeader(b"user-agent") or b"").decode("latin-1"),
+    }

@@ -1,0 +1,262 @@
+# -*- test-case-name: tests.network.test_websocket -*-
+"""
+Kuzzle's WebSocket protocol on autobahn: one JSON request per text frame, one
+response frame per request with ``room`` = ``requestId``, ``{"p":1}`` answered
+by ``{"p":2}``, and the server's side of liveness: autobahn's auto-ping for
+``heartbeat``, and an idle sweep on an injected clock for ``idleTimeout``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from kuzzle_tx import codec
+from kuzzle_tx.api.request import Connection, Request, new_request_id, request_from_payload
+from kuzzle_tx.config import WebSocketConfig
+from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.network.entrypoint import EntryPoint, IClientChannel
+
+PING_FRAME = b'{"p":1}'
+PONG_FRAME = b'{"p":2}'
+
+# Server-initiated close codes. Never 1000: the official SDK does not reconnect after it.
+CLOSE_GOING_AWAY = 1001
+CLOSE_INTERNAL_ERROR = 1011
+
+
+class _ClockTimer:
+    """autobahn's batched-timer interface on our clock (autobahn would use the global reactor)."""
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self._clock = clock
+
+    def call_later(self, delay: float, func: Any, *args: Any, **kwargs: Any) -> _Cancellable:
+        return _Cancellable(self._clock.callLater(delay, func, *args, **kwargs))
+
+
+class _Cancellable:
+    """A delayed call that may be cancelled after it ran (autobahn does that)."""
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call: IDelayedCall) -> None:
+        self._call = call
+
+    def cancel(self) -> None:
+        if self._call.active():
+            self._call.cancel()
+
+
+@implementer(IClientChannel)
+class KuzzleWebSocketProtocol(WebSocketServerProtocol):
+    log = Logger()
+    factory: KuzzleWebSocketFactory
+
+    connection: Connection | None = None
+    last_activity: float = 0.0
+    _auto_pinged = False
+    _rate_window = -1
+    _rate_count = 0
+
+    # -- opening and closing ----------------------------------------------------------
+
+    def onConnect(self, request: Any) -> str | None:
+        self._handshake_headers = {
+            name: value if isinstance(value, str) else ",".join(value)
+            for name, value in request.headers.items()
+        }
+        # Echo the client's first subprotocol (browsers offer the literal "null").
+        return request.protocols[0] if request.protocols else None
+
+    def onOpen(self) -> None:
+        peer = self.transport.getPeer()
+        host = getattr(peer, "host", None)
+        self.connection = self.factory.entrypoint.open(
+            "websocket",
+            (host,) if host else (),
+            self._handshake_headers,
+            channel=self,
+        )
+        self.factory.clients.add(self)
+        self.touch()
+
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        self.factory.clients.discard(self)
+        if self.connection is not None:
+            self.factory.entrypoint.close(self.connection)
+
+    def close_with(self, code: int, reason: str) -> None:
+        """Close with any code (autobahn's sendClose only allows 1000 and 3000-4999)."""
+        if self.state == self.STATE_OPEN:
+            self.sendCloseFrame(code=code, reasonUtf8=reason.encode()[:123], isReply=False)
+
+    def close_going_away(self, reason: str) -> None:
+        self.close_with(CLOSE_GOING_AWAY, reason)
+
+    # -- liveness ---------------------------------------------------------------------
+
+    def touch(self) -> None:
+        self.last_activity = self.factory.clock.seconds()
+        self._auto_pinged = False
+
+    def onPing(self, payload: bytes) -> None:
+        self.touch()
+        super().onPing(payload)
+
+    def onPong(self, payload: bytes) -> None:
+        # Only the pings of sendPingsAutomatically are meant to keep an idle socket open.
+        if self._auto_pinged:
+            self.touch()
+
+    def ping_for_idle(self) -> None:
+        if not self._auto_pinged and self.state == self.STATE_OPEN:
+            self._auto_pinged = True
+            self.sendPing()
+
+    # -- messages ---------------------------------------------------------------------
+
+    def send_payload(self, data: bytes) -> None:
+        if self.state == self.STATE_OPEN:
+            if self.factory.reset_idle_on_send:
+                self.last_activity = self.factory.clock.seconds()
+            self.sendMessage(data, False)
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        self.touch()
+        if payload == PING_FRAME:
+            self.send_payload(PONG_FRAME)
+            return
+        if not payload:
+            return
+        if self._rate_limited():
+            self._send_error(KuzzleError("network.websocket.ratelimit_exceeded"))
+            return
+        try:
+            parsed = codec.loads(payload)
+        except ValueError as error:
+            self._send_error(KuzzleError("network.websocket.unexpected_error", error))
+            return
+        if not isinstance(parsed, dict):
+            self._send_error(KuzzleError("api.assert.invalid_type", "request", "object"))
+            return
+        if len(parsed) == 1 and parsed.get("p") == 1:
+            self.send_payload(PONG_FRAME)
+            return
+        assert self.connection is not None
+        entrypoint = self.factory.entrypoint
+        request = request_from_payload(parsed, self.connection, entrypoint.now_ms())
+        entrypoint.execute(request).addCallback(self._respond)
+
+    def _respond(self, request: Request) -> None:
+        envelope = request.envelope(self.factory.entrypoint.node_id)
+        envelope["room"] = request.id
+        self.send_payload(codec.dumps(envelope))
+
+    def _send_error(self, error: KuzzleError) -> None:
+        """An error that came before a request existed: Kuzzle sends it without ``room``."""
+        envelope = {
+            "requestId": new_request_id(),
+            "status": error.status,
+            "error": error.to_dict(),
+            "controller": None,
+            "action": None,
+            "index": None,
+            "collection": None,
+            "volatile": None,
+            "result": None,
+            "node": self.factory.entrypoint.node_id,
+            "headers": {},
+        }
+        self.send_payload(codec.dumps(envelope))
+
+    def _rate_limited(self) -> bool:
+        limit = self.factory.rate_limit
+        if not limit:
+            return False
+        window = int(self.factory.clock.seconds())
+        if window != self._rate_window:
+            self._rate_window, self._rate_count = window, 0
+        self._rate_count += 1
+        return self._rate_count > limit
+
+
+class KuzzleWebSocketFactory(WebSocketServerFactory):
+    """
+    Builds Kuzzle protocols and owns what spans sockets: the set of open
+    clients and the idle sweep. `start` and `stop` are called by the service.
+    """
+
+    protocol = KuzzleWebSocketProtocol
+    log = Logger()
+
+    def __init__(
+        self,
+        entrypoint: EntryPoint,
+        config: WebSocketConfig,
+        max_message_size: int,
+        clock: IReactorTime,
+    ) -> None:
+        super().__init__(reactor=clock, server=None)
+        self.entrypoint = entrypoint
+        self.clock = clock
+        self.clients: set[KuzzleWebSocketProtocol] = set()
+        self.idle_timeout = config.idle_timeout / 1000.0
+        self.send_pings_automatically = config.send_pings_automatically
+        self.reset_idle_on_send = config.reset_idle_timeout_on_send
+        self.rate_limit = config.rate_limit
+        heartbeat = config.heartbeat / 1000.0
+        self._batched_timer = _ClockTimer(clock)
+        self.setProtocolOptions(
+            maxMessagePayloadSize=max_message_size,
+            maxFramePayloadSize=max_message_size,
+            # Send a real close frame (1009 for oversize, ...) instead of dropping TCP.
+            failByDrop=False,
+            openHandshakeTimeout=config.open_handshake_timeout / 1000.0,
+            closeHandshakeTimeout=config.close_handshake_timeout / 1000.0,
+            autoPingInterval=heartbeat,
+            autoPingTimeout=heartbeat,
+            autoPingRestartOnAnyTraffic=True,
+            perMessageCompressionAccept=_accept_deflate if config.compression else _refuse,
+        )
+        self._sweeper = LoopingCall(self.sweep_idle)
+        self._sweeper.clock = clock
+
+    @property
+    def sweep_interval(self) -> float:
+        # Close no later than idleTimeout + max(1 s, 10 %): sweep at most every second.
+        return min(1.0, max(0.05, self.idle_timeout / 10))
+
+    def start(self) -> None:
+        if self.idle_timeout and not self._sweeper.running:
+            self._sweeper.start(self.sweep_interval, now=False)
+
+    def stop(self) -> None:
+        if self._sweeper.running:
+            self._sweeper.stop()
+
+    def sweep_idle(self) -> None:
+        now = self.clock.seconds()
+        for client in list(self.clients):
+            idle_for = now - client.last_activity
+            if idle_for >= self.idle_timeout:
+                client.close_with(CLOSE_GOING_AWAY, "Idle timeout")
+            elif self.send_pings_automatically and idle_for >= self.idle_timeout / 2:
+                client.ping_for_idle()
+
+
+def _accept_deflate(offers: list[Any]) -> PerMessageDeflateOfferAccept | None:
+    for offer in offers:
+        if isinstance(offer, PerMessageDeflateOffer):
+            return PerMessageDeflateOfferAccept(offer)
+    return None
+
+
+def _refuse(offers: list[Any]) -> None:
+    return None

@@ -1,0 +1,152 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+`KuzzleService` builds the whole object graph from a `Config` and owns its
+lifecycle: listeners, the WebSocket idle sweep, and a graceful shutdown.
+
+Embed it under your own ``MultiService``; mount ``service.resource`` under your
+own Site if you do not want it to listen by itself.
+"""
+
+from __future__ import annotations
+
+import platform
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from autobahn.twisted.resource import WebSocketResource
+from twisted.application import strports
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred, DeferredList, succeed
+from twisted.internet.interfaces import IReactorCore, IReactorTime
+from twisted.logger import Logger
+
+from kuzzle_tx import __version__
+from kuzzle_tx.api.controllers.auth import AuthController
+from kuzzle_tx.api.controllers.server import ServerController
+from kuzzle_tx.api.funnel import Funnel
+from kuzzle_tx.config import Config
+from kuzzle_tx.network.cors import OriginPolicy
+from kuzzle_tx.network.entrypoint import EntryPoint
+from kuzzle_tx.network.http import HttpApiResource
+from kuzzle_tx.network.routes import ROUTES, Router, public_api
+from kuzzle_tx.network.site import KuzzleResource, KuzzleSite
+from kuzzle_tx.network.websocket import KuzzleWebSocketFactory
+
+# How long a graceful stop waits for requests in flight before giving up on them.
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+class KuzzleService(MultiService):
+    log = Logger()
+
+    def __init__(
+        self,
+        config: Config,
+        reactor: Any,
+        listen: Sequence[str] = (),
+        data_dir: str = "data",
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.reactor = reactor
+        self.data_dir = data_dir
+        self.node_id = f"knode-{platform.node() or 'local'}-{uuid.uuid4().hex[:8]}"
+        clock: IReactorTime = reactor
+        limits = config.limits
+
+        self.router = Router(ROUTES)
+        controllers = [
+            ServerController(clock, config, __version__, self._public_api, self._metrics),
+            AuthController(),
+        ]
+        self.funnel = Funnel(
+            controllers,
+            concurrent_requests=limits.concurrent_requests,
+            buffer_size=limits.requests_buffer_size,
+            strict_sdk_version=config.server.strict_sdk_version,
+            origin_policy=OriginPolicy(config.http),
+        )
+        self.entrypoint = EntryPoint(self.funnel, clock, self.node_id)
+
+        websocket = config.server.websocket
+        self.websocket_factory: KuzzleWebSocketFactory | None = None
+        websocket_resource = None
+        if websocket.enabled:
+            self.websocket_factory = KuzzleWebSocketFactory(
+                self.entrypoint, websocket, config.server.max_request_size, clock
+            )
+            websocket_resource = WebSocketResource(self.websocket_factory)
+        http_resource = (
+            HttpApiResource(self.entrypoint, config, self.router)
+            if config.server.http.enabled
+            else None
+        )
+        self.resource = KuzzleResource(http_resource, websocket_resource)
+        self.site = KuzzleSite(
+            self.resource,
+            clock=clock,
+            max_request_size=config.server.max_request_size,
+            headers_timeout_ms=config.server.http.headers_timeout,
+            cors=OriginPolicy(config.http),
+            access_log_format=config.server.access_log_format,
+        )
+        for description in listen:
+            strports.service(description, self.site, reactor=reactor).setServiceParent(self)
+
+    # -- what the server controller reports -------------------------------------------
+
+    def _public_api(self) -> dict[str, Any]:
+        return public_api(ROUTES, self.funnel.implemented())
+
+    def _metrics(self) -> dict[str, Any]:
+        return {
+            "api": {
+                "concurrentRequests": self.funnel.running,
+                "pendingRequests": self.funnel.pending,
+                "completedRequests": self.funnel.completed,
+                "failedRequests": self.funnel.failed,
+            },
+            "network": {"connections": self.entrypoint.connection_counts()},
+            "realtime": {"rooms": 0, "subscriptions": 0},
+        }
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def startService(self) -> None:  # noqa: N802
+        for warning in self.config.warnings:
+            self.log.warn("Configuration: {warning}", warning=warning)
+        if self.websocket_factory is not None:
+            self.websocket_factory.start()
+        super().startService()
+        self.log.info(
+            "kuzzle_tx {version} node {node} started", version=__version__, node=self.node_id
+        )
+
+    def stopService(self) -> Deferred[None]:  # noqa: N802
+        """Stop listening, close WebSockets with 1001, let requests in flight finish."""
+        stopped_listening = super().stopService() or succeed(None)
+        if self.websocket_factory is not None:
+            self.websocket_factory.stop()
+        drained = self.entrypoint.shutdown()
+        timeout = self.reactor.callLater(SHUTDOWN_GRACE_SECONDS, drained.cancel)
+
+        def finished(_: object) -> None:
+            if timeout.active():
+                timeout.cancel()
+
+        both = DeferredList([stopped_listening, drained], consumeErrors=True)
+        return both.addCallback(finished)
+
+
+def build_resource(config: Config, reactor: IReactorCore) -> KuzzleResource:
+    """
+    The API as one resource, for an existing Site: its timers start now and it
+    closes its WebSockets when the reactor shuts down.
+    """
+    service = KuzzleService(config, reactor)
+    service.startService()
+    reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+    resource = service.resource
+    resource.service = service  # type: ignore[attr-defined]
+    return resource
