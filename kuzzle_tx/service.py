@@ -115,7 +115,7 @@ class KuzzleService(MultiService):
 
     def startService(self) -> None:  # noqa: N802
         for warning in self.config.warnings:
-            self.log.warn("Configuration: {warning}", warning=warning)
+            self.log.warn("Configuration: {problem}", problem=warning)
         if self.websocket_factory is not None:
             self.websocket_factory.start()
         super().startService()
