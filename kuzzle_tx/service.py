@@ -9,6 +9,7 @@ own Site if you do not want it to listen by itself.
 
 from __future__ import annotations
 
+import os
 import platform
 import uuid
 from collections.abc import Sequence
@@ -64,6 +65,7 @@ class KuzzleService(MultiService):
             controllers,
             concurrent_requests=limits.concurrent_requests,
             buffer_size=limits.requests_buffer_size,
+            buffer_warning_threshold=limits.requests_buffer_warning_threshold,
             strict_sdk_version=config.server.strict_sdk_version,
             origin_policy=OriginPolicy(config.http),
         )
@@ -90,6 +92,7 @@ class KuzzleService(MultiService):
             headers_timeout_ms=config.server.http.headers_timeout,
             cors=OriginPolicy(config.http),
             access_log_format=config.server.access_log_format,
+            ip_offset=config.server.access_log_ip_offset,
         )
         for description in listen:
             strports.service(description, self.site, reactor=reactor).setServiceParent(self)
@@ -114,6 +117,7 @@ class KuzzleService(MultiService):
     # -- lifecycle --------------------------------------------------------------------
 
     def startService(self) -> None:  # noqa: N802
+        os.makedirs(self.data_dir, exist_ok=True)
         for warning in self.config.warnings:
             self.log.warn("Configuration: {problem}", problem=warning)
         if self.websocket_factory is not None:

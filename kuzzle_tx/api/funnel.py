@@ -60,6 +60,7 @@ class Funnel:
         *,
         concurrent_requests: int = 100,
         buffer_size: int = 50000,
+        buffer_warning_threshold: int = 5000,
         strict_sdk_version: bool = True,
         gate: IGate | None = None,
         connection_alive: Callable[[str], bool] = lambda _id: True,
@@ -73,6 +74,7 @@ class Funnel:
             self._actions["memoryStorage"] = self._actions["ms"]
         self._concurrent = concurrent_requests
         self._buffer_size = buffer_size
+        self._warning_threshold = buffer_warning_threshold
         self._strict_sdk = strict_sdk_version
         self._gate: IGate = gate if gate is not None else OpenGate()
         self.connection_alive = connection_alive
@@ -123,6 +125,11 @@ class Funnel:
             return succeed(request)
         waiting: Deferred[Request] = Deferred()
         self._queue.append((request, waiting))
+        if len(self._queue) == self._warning_threshold:
+            self.log.warn(
+                "Overload: {pending} requests waiting (limits.requestsBufferWarningThreshold)",
+                pending=len(self._queue),
+            )
         return waiting
 
     def _run(self, request: Request) -> Deferred[Request]:

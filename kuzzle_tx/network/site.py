@@ -178,27 +178,56 @@ class KuzzleSite(Site):
         headers_timeout_ms: int,
         cors: OriginPolicy,
         access_log_format: str = "combined",
+        ip_offset: int = 0,
     ) -> None:
         super().__init__(resource, reactor=clock)
         self.max_request_size = max_request_size
         self.headers_timeout = headers_timeout_ms / 1000.0
         self.cors = cors
         self._access_log_format = access_log_format
+        self._ip_offset = ip_offset
 
     def log(self, request: Request) -> None:  # type: ignore[override]
         if self._access_log_format == "off":
             return
+        ip = client_ip(request, self._ip_offset)
         if self._access_log_format == "logstash":
-            record = _logstash_record(request, self.reactor.seconds())
+            record = _logstash_record(request, ip, self.reactor.seconds())
             access_log.info("{access}", access=json.dumps(record))
             return
-        access_log.info("{line}", line=http.combinedLogFormatter(self._logDateTime, request))
+        access_log.info("{line}", line=_combined_line(request, ip, self._logDateTime))
 
 
-def _logstash_record(request: Request, now: float) -> dict[str, Any]:
+def client_ip(request: Request, offset: int) -> str:
+    """The client's address: from X-Forwarded-For (``offset`` from the right) when present."""
+    forwarded = request.getHeader(b"x-forwarded-for")
+    if forwarded:
+        addresses = [part.strip() for part in forwarded.decode("latin-1").split(",")]
+        return addresses[max(0, len(addresses) - 1 - offset)]
+    return getattr(request.getClientAddress(), "host", "-")
+
+
+def _combined_line(request: Request, ip: str, timestamp: str) -> str:
+    """One line in Apache's "combined" format."""
+
+    def quoted(value: bytes | None) -> str:
+        text = (value or b"-").decode("latin-1")
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    method, uri, proto = quoted(request.method), quoted(request.uri), quoted(request.clientproto)
+    size = request.sentLength or "-"
+    referrer, agent = (
+        quoted(request.getHeader(b"referer")),
+        quoted(request.getHeader(b"user-agent")),
+    )
+    line = f'{ip} - - {timestamp} "{method} {uri} {proto}" {request.code} {size}'
+    return f'{line} "{referrer}" "{agent}"'
+
+
+def _logstash_record(request: Request, ip: str, now: float) -> dict[str, Any]:
     return {
         "@timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-        "remote_addr": getattr(request.getClientAddress(), "host", ""),
+        "remote_addr": ip,
         "method": request.method.decode("latin-1"),
         "url": request.uri.decode("latin-1"),
         "status": request.code,
