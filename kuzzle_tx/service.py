@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from autobahn.twisted.resource import WebSocketResource
 from twisted.application import strports
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, DeferredList, succeed
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IReactorCore, IReactorTime
 from twisted.logger import Logger
 
@@ -47,6 +49,7 @@ class KuzzleService(MultiService):
         reactor: Any,
         listen: Sequence[str] = (),
         data_dir: str = "data",
+        exit_on_listen_error: bool = False,
     ) -> None:
         super().__init__()
         self.config = config
@@ -94,8 +97,13 @@ class KuzzleService(MultiService):
             access_log_format=config.server.access_log_format,
             ip_offset=config.server.access_log_ip_offset,
         )
+        self._exit_on_listen_error = exit_on_listen_error
         for description in listen:
-            strports.service(description, self.site, reactor=reactor).setServiceParent(self)
+            listener = strports.service(description, self.site, reactor=reactor)
+            # Fail start-up when a port cannot be bound, instead of logging and running on.
+            listener._raiseSynchronously = True
+            listener.setName(description)
+            listener.setServiceParent(self)
 
     # -- what the server controller reports -------------------------------------------
 
@@ -115,6 +123,16 @@ class KuzzleService(MultiService):
         }
 
     # -- lifecycle --------------------------------------------------------------------
+
+    def privilegedStartService(self) -> None:  # noqa: N802
+        try:
+            super().privilegedStartService()
+        except CannotListenError as error:
+            if not self._exit_on_listen_error:
+                raise
+            # twistd: one line and a non-zero exit, not a traceback.
+            sys.stderr.write(f"kuzzle: cannot listen on port {error.port}: {error.socketError}\n")
+            raise SystemExit(1)
 
     def startService(self) -> None:  # noqa: N802
         os.makedirs(self.data_dir, exist_ok=True)

@@ -73,4 +73,6 @@ def makeService(options: Options) -> Any:  # noqa: N802
 
     config = options["kuzzle_config"]
     listen = options["listen"] or [f"tcp:{config.server.port}"]
-    return KuzzleService(config, reactor, listen=listen, data_dir=options["data-dir"])
+    return KuzzleService(
+        config, reactor, listen=listen, data_dir=options["data-dir"], exit_on_listen_error=True
+    )
