@@ -79,7 +79,7 @@ class Funnel:
         self._gate: IGate = gate if gate is not None else OpenGate()
         self.connection_alive = connection_alive
         self._origins = origin_policy
-        self._queue: deque[tuple[Request, Deferred[Request]]] = deque()
+        self._queue: deque[tuple[Request, Callable[[Request], object]]] = deque()
         self._idle_waiters: list[Deferred[None]] = []
         self.running = 0
         self.completed = 0
@@ -108,46 +108,62 @@ class Funnel:
 
     def execute(self, request: Request) -> Deferred[Request]:
         """Run a request; the Deferred always fires with it, result or error set."""
+        finished: Deferred[Request] = Deferred()
+        self.submit(request, finished.callback)
+        return finished
+
+    def submit(self, request: Request, respond: Callable[[Request], object]) -> None:
+        """
+        Run a request and call ``respond(request)`` once it has its result or error.
+
+        The protocols use this form: a synchronous action answers without any
+        Deferred being built, which matters on the per-message hot path.
+        """
+        if request.error is None:
+            error = self._refusal(request)
+            if error is not None:
+                request.set_error(error)
         if request.error is not None:
-            return succeed(request)
+            respond(request)
+        elif self.running < self._concurrent:
+            self._run(request, respond)
+        elif len(self._queue) >= self._buffer_size:
+            request.set_error(KuzzleError("api.process.overloaded"))
+            respond(request)
+        else:
+            self._queue.append((request, respond))
+            if len(self._queue) == self._warning_threshold:
+                self.log.warn(
+                    "Overload: {pending} requests waiting (limits.requestsBufferWarningThreshold)",
+                    pending=len(self._queue),
+                )
+
+    def _refusal(self, request: Request) -> KuzzleError | None:
         if self._origins is not None and not self._origins.allow_all:
             origin = request.connection.headers.get("origin")
             if not self._origins.allows(origin):
-                request.set_error(KuzzleError("api.process.unauthorized_origin", origin))
-                return succeed(request)
+                return KuzzleError("api.process.unauthorized_origin", origin)
         if self.shutting_down:
-            request.set_error(KuzzleError("api.process.shutting_down"))
-            return succeed(request)
-        if self.running < self._concurrent:
-            return self._run(request)
-        if len(self._queue) >= self._buffer_size:
-            request.set_error(KuzzleError("api.process.overloaded"))
-            return succeed(request)
-        waiting: Deferred[Request] = Deferred()
-        self._queue.append((request, waiting))
-        if len(self._queue) == self._warning_threshold:
-            self.log.warn(
-                "Overload: {pending} requests waiting (limits.requestsBufferWarningThreshold)",
-                pending=len(self._queue),
-            )
-        return waiting
+            return KuzzleError("api.process.shutting_down")
+        return None
 
-    def _run(self, request: Request) -> Deferred[Request]:
+    def _run(self, request: Request, respond: Callable[[Request], object]) -> None:
         self.running += 1
         try:
             outcome = self._process(request)
         except KuzzleError as error:
             request.set_error(error)
-            return self._done(request)
         except Exception:
             self._fail_unexpectedly(request, Failure())
-            return self._done(request)
-        if isinstance(outcome, Deferred):
-            outcome.addCallbacks(request.set_result, lambda failure: self._fail(request, failure))
-            outcome.addCallback(lambda _: self._done(request))
-            return outcome
-        request.set_result(outcome)
-        return self._done(request)
+        else:
+            if isinstance(outcome, Deferred):
+                outcome.addCallbacks(
+                    request.set_result, lambda failure: self._fail(request, failure)
+                )
+                outcome.addCallback(lambda _: self._done(request, respond))
+                return
+            request.set_result(outcome)
+        self._done(request, respond)
 
     def _process(self, request: Request) -> Any:
         if not self.connection_alive(request.connection.id):
@@ -187,20 +203,22 @@ class Funnel:
         )
         request.set_error(internal_error("internal error"))
 
-    def _done(self, request: Request) -> Deferred[Request]:
+    def _done(self, request: Request, respond: Callable[[Request], object]) -> None:
         self.running -= 1
         if request.error is None:
             self.completed += 1
         else:
             self.failed += 1
+        try:
+            respond(request)
+        except Exception:
+            self.log.failure("Sending a response failed")
         while self._queue and self.running < self._concurrent:
-            queued, waiting = self._queue.popleft()
-            self._run(queued).chainDeferred(waiting)
+            self._run(*self._queue.popleft())
         if self.running == 0 and not self._queue:
             waiters, self._idle_waiters = self._idle_waiters, []
             for waiter in waiters:
                 waiter.callback(None)
-        return succeed(request)
 
     def drained(self) -> Deferred[None]:
         """Fires when no request is running or queued (for graceful shutdown)."""

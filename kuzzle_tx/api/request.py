@@ -168,9 +168,20 @@ def request_from_payload(
         request_id,
         timestamp,
     )
-    error = _envelope_error(raw_id, controller, action, jwt, volatile, body)
-    if error is not None:
-        request.set_error(error)
+    well_formed = (
+        type(controller) is str
+        and controller
+        and type(action) is str
+        and action
+        and (raw_id is None or type(raw_id) is str)
+        and (jwt is None or type(jwt) is str)
+        and (volatile is None or type(volatile) is dict)
+        and (body is None or type(body) is dict or type(body) is list)
+    )
+    if not well_formed:
+        error = _envelope_error(raw_id, controller, action, jwt, volatile, body)
+        if error is not None:
+            request.set_error(error)
     return request
 
 

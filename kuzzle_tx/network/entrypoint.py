@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -79,6 +79,9 @@ class EntryPoint:
 
     def execute(self, request: Request) -> Deferred[Request]:
         return self.funnel.execute(request)
+
+    def submit(self, request: Request, respond: Callable[[Request], object]) -> None:
+        self.funnel.submit(request, respond)
 
     # -- shutdown ---------------------------------------------------------------------
 

@@ -143,9 +143,7 @@ class HttpApiResource(Resource):
                 envelope = done.envelope(entrypoint.node_id)
                 self._write(web, done.status, envelope, done.id, done.response_headers)
 
-        entrypoint.execute(request).addCallback(respond).addErrback(
-            lambda failure: self.log.failure("HTTP response failed", failure)
-        )
+        entrypoint.submit(request, respond)
         return NOT_DONE_YET
 
     # -- writing ----------------------------------------------------------------------

@@ -14,7 +14,6 @@ from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerPr
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import LoopingCall
-from twisted.logger import Logger
 from zope.interface import implementer
 
 from kuzzle_tx import codec
@@ -56,7 +55,8 @@ class _Cancellable:
 
 @implementer(IClientChannel)
 class KuzzleWebSocketProtocol(WebSocketServerProtocol):
-    log = Logger()
+    # No `log` override: autobahn's txaio logger drops debug calls at no cost, a
+    # twisted.logger.Logger would build an event for each of them on the hot path.
     factory: KuzzleWebSocketFactory
 
     connection: Connection | None = None
@@ -152,7 +152,7 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         assert self.connection is not None
         entrypoint = self.factory.entrypoint
         request = request_from_payload(parsed, self.connection, entrypoint.now_ms())
-        entrypoint.execute(request).addCallback(self._respond)
+        entrypoint.submit(request, self._respond)
 
     def _respond(self, request: Request) -> None:
         envelope = request.envelope(self.factory.entrypoint.node_id)
@@ -194,7 +194,6 @@ class KuzzleWebSocketFactory(WebSocketServerFactory):
     """
 
     protocol = KuzzleWebSocketProtocol
-    log = Logger()
 
     def __init__(
         self,
