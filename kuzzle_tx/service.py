@@ -23,6 +23,7 @@ from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IReactorCore, IReactorTime
 from twisted.logger import Logger
+from twisted.web.resource import IResource
 
 from kuzzle_tx import __version__
 from kuzzle_tx.api.controllers.auth import AuthController
@@ -88,15 +89,7 @@ class KuzzleService(MultiService):
             else None
         )
         self.resource = KuzzleResource(http_resource, websocket_resource)
-        self.site = KuzzleSite(
-            self.resource,
-            clock=clock,
-            max_request_size=config.server.max_request_size,
-            headers_timeout_ms=config.server.http.headers_timeout,
-            cors=OriginPolicy(config.http),
-            access_log_format=config.server.access_log_format,
-            ip_offset=config.server.access_log_ip_offset,
-        )
+        self.site = self.make_site(self.resource)
         self._exit_on_listen_error = exit_on_listen_error
         for description in listen:
             listener = strports.service(description, self.site, reactor=reactor)
@@ -104,6 +97,19 @@ class KuzzleService(MultiService):
             listener._raiseSynchronously = True
             listener.setName(description)
             listener.setServiceParent(self)
+
+    def make_site(self, root: IResource) -> KuzzleSite:
+        """A Site configured like this service's (header deadline, early 413, access log)."""
+        config = self.config
+        return KuzzleSite(
+            root,
+            clock=self.reactor,
+            max_request_size=config.server.max_request_size,
+            headers_timeout_ms=config.server.http.headers_timeout,
+            cors=OriginPolicy(config.http),
+            access_log_format=config.server.access_log_format,
+            ip_offset=config.server.access_log_ip_offset,
+        )
 
     # -- what the server controller reports -------------------------------------------
 

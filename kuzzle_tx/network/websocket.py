@@ -92,6 +92,15 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         if self.connection is not None:
             self.factory.entrypoint.close(self.connection)
 
+    def connectionLost(self, reason: Any) -> None:  # noqa: N802
+        # autobahn leaves its close-handshake timer armed when the peer drops TCP
+        # instead of answering our close frame; nothing is left to time out.
+        call = self.closeHandshakeTimeoutCall
+        if call is not None:
+            call.cancel()
+            self.closeHandshakeTimeoutCall = None
+        super().connectionLost(reason)
+
     def close_with(self, code: int, reason: str) -> None:
         """Close with any code (autobahn's sendClose only allows 1000 and 3000-4999)."""
         if self.state == self.STATE_OPEN:
