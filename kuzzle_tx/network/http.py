@@ -10,7 +10,7 @@ import gzip
 import zlib
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from twisted.logger import Logger
 from twisted.web.resource import Resource
@@ -27,7 +27,6 @@ from kuzzle_tx.network.http_body import decode_body
 from kuzzle_tx.network.routes import Router
 
 SUPPORTED_VERBS = frozenset((b"GET", b"POST", b"PUT", b"PATCH", b"DELETE", b"HEAD", b"OPTIONS"))
-ADVERTISED_ENCODINGS = "gzip,deflate,identity"
 # Responses smaller than this are not worth compressing.
 MIN_COMPRESSED_SIZE = 256
 
@@ -46,46 +45,46 @@ class HttpApiResource(Resource):
         self._max_layers = http.max_encoding_layers
         self._content_types = http.additional_content_types
         self._max_size = config.server.max_request_size
+        self._accepted_encodings = (
+            b"gzip,deflate,identity" if self._allow_compression else b"identity"
+        )
 
     # -- dispatch ---------------------------------------------------------------------
 
-    def render(self, request: WebRequest) -> bytes | int:
+    def render(self, request: WebRequest) -> int:
         method = request.method
-        path = "/" + "/".join(segment.decode("latin-1") for segment in request.postpath)
+        path = _relative_path(request)
+        request_id = _header(request, b"x-kuzzle-request-id") or new_request_id()
         if method not in SUPPORTED_VERBS:
-            return self._bare_error(
-                request, KuzzleError("network.http.unsupported_verb", method.decode("latin-1"))
-            )
+            verb = method.decode("latin-1")
+            error = KuzzleError("network.http.unsupported_verb", verb)
+            return self._write_error(request, error, request_id)
         if method == b"OPTIONS":
-            return self._write_result(request, {}, new_request_id())
+            return self._write_result(request, {}, request_id)
         if method == b"HEAD" and path == "/":
-            return self._write_result(request, None, new_request_id(), with_body=False)
+            return self._write_result(request, None, request_id, with_body=False)
         if method == b"GET" and path in ("/_healthcheck", "/_ready"):
             status = 503 if path == "/_ready" and self._entrypoint.funnel.overloaded else 200
-            return self._write_result(request, None, new_request_id(), status=status)
+            return self._write_result(request, None, request_id, status=status)
 
-        request_id = _header(request, b"x-kuzzle-request-id") or new_request_id()
         try:
             body = self._decode_body(request)
         except KuzzleError as error:
-            return self._bare_error(request, error)
+            return self._bare_error(request, error, request_id)
 
         if method == b"POST" and path == "/_query":
-            payload = body if isinstance(body, dict) else {}
             if not isinstance(body, dict):
-                return self._bare_error(
-                    request, KuzzleError("api.assert.invalid_type", "body", "object")
-                )
+                error = KuzzleError("api.assert.invalid_type", "body", "object")
+                return self._bare_error(request, error, request_id)
             jwt = _bearer_token(request)
-            if jwt and "jwt" not in payload:
-                payload = {**payload, "jwt": jwt}
-            return self._execute(request, payload, request_id)
+            if jwt and "jwt" not in body:
+                body = {**body, "jwt": jwt}
+            return self._execute(request, body, request_id)
 
         match = self._router.match(method.decode("ascii"), path)
         if match is None:
-            return self._write_error(
-                request, KuzzleError("network.http.url_not_found", path), request_id
-            )
+            error = KuzzleError("network.http.url_not_found", unquote(path))
+            return self._write_error(request, error, request_id)
         payload = _query_args(request)
         payload.update(match.params)
         payload["controller"] = match.route.controller
@@ -99,9 +98,8 @@ class HttpApiResource(Resource):
             try:
                 payload["volatile"] = codec.loads(volatile)
             except ValueError as error:
-                return self._write_error(
-                    request, KuzzleError("network.http.volatile_parse_failed", error), request_id
-                )
+                failure = KuzzleError("network.http.volatile_parse_failed", error)
+                return self._write_error(request, failure, request_id)
         return self._execute(request, payload, request_id, query_flags=True)
 
     def _decode_body(self, request: WebRequest) -> Any:
@@ -155,19 +153,19 @@ class HttpApiResource(Resource):
         request_id: str,
         status: int = 200,
         with_body: bool = True,
-    ) -> bytes:
+    ) -> int:
         envelope = _bare_envelope(request_id, status, self._entrypoint.node_id)
         envelope["result"] = result
         return self._write(web, status, envelope if with_body else None, request_id)
 
-    def _write_error(self, web: WebRequest, error: KuzzleError, request_id: str) -> bytes:
+    def _write_error(self, web: WebRequest, error: KuzzleError, request_id: str) -> int:
         envelope = _bare_envelope(request_id, error.status, self._entrypoint.node_id)
         envelope["error"] = error.to_dict()
         return self._write(web, error.status, envelope, request_id)
 
-    def _bare_error(self, web: WebRequest, error: KuzzleError) -> bytes:
-        """Protocol-level failures answer with the error object alone, as Kuzzle does."""
-        return self._write(web, error.status, error.to_dict(), new_request_id())
+    def _bare_error(self, web: WebRequest, error: KuzzleError, request_id: str) -> int:
+        """Failures to read the request answer with the error object alone, as Kuzzle does."""
+        return self._write(web, error.status, error.to_dict(), request_id, protocol_error=True)
 
     def _write(
         self,
@@ -176,32 +174,33 @@ class HttpApiResource(Resource):
         document: Any,
         request_id: str,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> bytes:
+        protocol_error: bool = False,
+    ) -> int:
         web.setResponseCode(status)
         headers = web.responseHeaders
         headers.setRawHeaders(b"content-type", [b"application/json"])
         headers.setRawHeaders(b"x-kuzzle-request-id", [request_id.encode()])
         headers.setRawHeaders(b"x-kuzzle-node", [self._entrypoint.node_id.encode()])
-        headers.setRawHeaders(b"accept-encoding", [ADVERTISED_ENCODINGS.encode()])
-        for name, value in self._cors.headers(_header(web, b"origin")).items():
+        headers.setRawHeaders(b"accept-encoding", [self._accepted_encodings])
+        origin = _header(web, b"origin")
+        if protocol_error and self._cors.allow_all:
+            origin = None
+        for name, value in self._cors.headers(origin).items():
             headers.setRawHeaders(name.encode(), [value.encode()])
         for name, value in (extra_headers or {}).items():
             headers.setRawHeaders(name.encode(), [str(value).encode()])
         if document is None:
             data = b""
-        elif web.args.get(b"pretty") is not None:
+        elif "pretty" in _query_args(web):
             data = codec.dumps_pretty(document)
         else:
             data = codec.dumps(document)
         data = self._maybe_compress(web, data)
         headers.setRawHeaders(b"content-length", [str(len(data)).encode()])
-        if web.method == b"HEAD":
-            data = b""
-        if web.startedWriting and web.finished:
-            return b""
-        web.write(data)
+        if web.method != b"HEAD":
+            web.write(data)
         web.finish()
-        return NOT_DONE_YET  # type: ignore[return-value]
+        return NOT_DONE_YET
 
     def _maybe_compress(self, web: WebRequest, data: bytes) -> bytes:
         if not self._allow_compression or len(data) < MIN_COMPRESSED_SIZE:
@@ -268,6 +267,16 @@ def _bearer_token(web: WebRequest) -> str | None:
     if authorization and authorization[:7].lower() == "bearer ":
         return authorization[7:].strip()
     return None
+
+
+def _relative_path(web: WebRequest) -> str:
+    """
+    The request path below the point where this resource is mounted, still
+    percent-encoded: the router decodes each segment once (``postpath`` is
+    already decoded, and would turn ``%2F`` inside an id into a separator).
+    """
+    raw = web.path.split(b"/")[1:]
+    return "/" + "/".join(segment.decode("latin-1") for segment in raw[len(web.prepath) :])
 
 
 def _query_args(web: WebRequest) -> dict[str, Any]:

@@ -92,4 +92,6 @@ def _inflate(raw: bytes, wbits: int, max_size: int) -> bytes:
         raise KuzzleError("network.http.unexpected_error", f"invalid compressed body: {error}")
     if len(data) > max_size or decompressor.unconsumed_tail:
         raise KuzzleError("network.http.request_too_large")
+    if not decompressor.eof:
+        raise KuzzleError("network.http.unexpected_error", "unexpected end of compressed body")
     return data

@@ -110,6 +110,12 @@ class KuzzleRequest(Request):
         if transport is not None:
             transport.write(head + b"\r\n" + body)
             transport.loseConnection()
+        # What requestReceived would have set, so that the access log has its line.
+        channel = self.channel
+        self.method, self.uri, self.clientproto = channel._command, channel._path, channel._version
+        self.path = self.uri.split(b"?", 1)[0]
+        self.code, self.sentLength = 413, len(body)
+        site.log(self)
 
 
 class KuzzleHTTPChannel(http.HTTPChannel):
