@@ -130,9 +130,9 @@ def parse_size(value: object) -> int:
     if isinstance(value, str):
         match = _SIZE.fullmatch(value.strip())
         if match is not None:
-            number, unit = match.groups()
+            digits, unit = match.groups()
             exponent = _UNITS[unit.lower() if unit else None]
-            return int(Decimal(number) * 1024**exponent)
+            return int(Decimal(digits) * 1024**exponent)
     raise ValueError("not a size")
 
 

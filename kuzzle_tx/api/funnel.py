@@ -39,7 +39,7 @@ SDK_MIN_MAJOR: Mapping[str, int] = {
 class IGate(Interface):
     """Authentication and rights, run before the controller lookup."""
 
-    def admit(request: Request) -> Deferred[None] | None:  # type: ignore[misc]
+    def admit(request: Request) -> Deferred[None] | None:
         """Return None (or a Deferred) when the request may run; raise KuzzleError if not."""
 
 
@@ -189,7 +189,7 @@ class Funnel:
         return outcome
 
     def _fail(self, request: Request, failure: Failure) -> None:
-        if failure.check(KuzzleError):
+        if isinstance(failure.value, KuzzleError):
             request.set_error(failure.value)
         else:
             self._fail_unexpectedly(request, failure)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 from twisted.web.server import Request as WebRequest
@@ -56,9 +57,8 @@ class HttpApiResource(Resource):
         path = _relative_path(request)
         request_id = _header(request, b"x-kuzzle-request-id") or new_request_id()
         if method not in SUPPORTED_VERBS:
-            verb = method.decode("latin-1")
-            error = KuzzleError("network.http.unsupported_verb", verb)
-            return self._write_error(request, error, request_id)
+            refusal = KuzzleError("network.http.unsupported_verb", method.decode("latin-1"))
+            return self._write_error(request, refusal, request_id)
         if method == b"OPTIONS":
             return self._write_result(request, {}, request_id)
         if method == b"HEAD" and path == "/":
@@ -74,8 +74,8 @@ class HttpApiResource(Resource):
 
         if method == b"POST" and path == "/_query":
             if not isinstance(body, dict):
-                error = KuzzleError("api.assert.invalid_type", "body", "object")
-                return self._bare_error(request, error, request_id)
+                refusal = KuzzleError("api.assert.invalid_type", "body", "object")
+                return self._bare_error(request, refusal, request_id)
             jwt = _bearer_token(request)
             if jwt and "jwt" not in body:
                 body = {**body, "jwt": jwt}
@@ -83,8 +83,8 @@ class HttpApiResource(Resource):
 
         match = self._router.match(method.decode("ascii"), path)
         if match is None:
-            error = KuzzleError("network.http.url_not_found", unquote(path))
-            return self._write_error(request, error, request_id)
+            refusal = KuzzleError("network.http.url_not_found", unquote(path))
+            return self._write_error(request, refusal, request_id)
         payload = _query_args(request)
         payload.update(match.params)
         payload["controller"] = match.route.controller
@@ -103,8 +103,11 @@ class HttpApiResource(Resource):
         return self._execute(request, payload, request_id, query_flags=True)
 
     def _decode_body(self, request: WebRequest) -> Any:
-        request.content.seek(0)
-        raw = request.content.read()
+        content = request.content
+        raw = b""
+        if content is not None:
+            content.seek(0)
+            raw = content.read()
         return decode_body(
             raw,
             _header(request, b"content-type"),
@@ -133,7 +136,13 @@ class HttpApiResource(Resource):
         request = request_from_payload(payload, connection, entrypoint.now_ms(), request_id)
         request.input.query_flags = query_flags
         gone: list[bool] = []
-        web.notifyFinish().addErrback(lambda _: (gone.append(True), entrypoint.close(connection)))
+
+        def client_went_away(_: Failure) -> None:
+            # Queued work for this connection is dropped; nothing is written back.
+            gone.append(True)
+            entrypoint.close(connection)
+
+        web.notifyFinish().addErrback(client_went_away)
 
         def respond(done: Request) -> None:
             entrypoint.close(connection)
@@ -276,7 +285,8 @@ def _relative_path(web: WebRequest) -> str:
     already decoded, and would turn ``%2F`` inside an id into a separator).
     """
     raw = web.path.split(b"/")[1:]
-    return "/" + "/".join(segment.decode("latin-1") for segment in raw[len(web.prepath) :])
+    mounted_at = len(web.prepath or ())
+    return "/" + "/".join(segment.decode("latin-1") for segment in raw[mounted_at:])
 
 
 def _query_args(web: WebRequest) -> dict[str, Any]:

@@ -18,7 +18,9 @@ from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.web import http
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
@@ -67,8 +69,13 @@ class KuzzleRequest(Request):
     _refused = False
     _received = 0
 
+    @property
+    def _site(self) -> KuzzleSite:
+        # `self.site` is only set once the body is read; limits are needed before.
+        return self.channel.site  # type: ignore[attr-defined]
+
     def gotLength(self, length: int | None) -> None:  # noqa: N802
-        limit = self.channel.site.max_request_size
+        limit = self._site.max_request_size
         if length is not None and length > limit:
             self._refuse_too_large()
             return
@@ -78,10 +85,10 @@ class KuzzleRequest(Request):
         if self._refused:
             return
         self._received += len(data)
-        if self._received > self.channel.site.max_request_size:
-            self.content = io.BytesIO()
+        if self._received > self._site.max_request_size:
             self._refuse_too_large()
             return
+        assert self.content is not None
         self.content.write(data)
 
     def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:  # noqa: N802
@@ -93,7 +100,7 @@ class KuzzleRequest(Request):
         """Answer 413 at once, on the raw transport, and close: the body is never read."""
         self._refused = True
         self.content = io.BytesIO()
-        site = self.channel.site
+        site = self._site
         body = codec.dumps(KuzzleError("network.http.request_too_large").to_dict())
         origin = self.getHeader(b"origin")
         headers = [
@@ -106,7 +113,7 @@ class KuzzleRequest(Request):
         head = b"HTTP/1.1 413 Request Entity Too Large\r\n" + b"".join(
             name + b": " + value + b"\r\n" for name, value in headers
         )
-        transport = self.channel.transport
+        transport = self.channel.transport if self.channel is not None else None
         if transport is not None:
             transport.write(head + b"\r\n" + body)
             transport.loseConnection()
@@ -148,7 +155,7 @@ class KuzzleHTTPChannel(http.HTTPChannel):
         self._awaiting_headers = True
         super().requestDone(request)
 
-    def connectionLost(self, reason: Any) -> None:  # noqa: N802
+    def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802
         self._cancel_deadline()
         super().connectionLost(reason)
 
@@ -165,13 +172,13 @@ class KuzzleHTTPChannel(http.HTTPChannel):
                 "Dropping {peer}: request headers not received in time",
                 peer=str(self.transport.getPeer()),
             )
-            self.transport.abortConnection()
+            self.transport.abortConnection()  # type: ignore[attr-defined]
 
 
 class KuzzleSite(Site):
     """The one Site: both protocols, Kuzzle's access log, no tracebacks to clients."""
 
-    protocol = KuzzleHTTPChannel
+    protocol = KuzzleHTTPChannel  # type: ignore[assignment]
     requestFactory = KuzzleRequest
     displayTracebacks = False
 
@@ -201,7 +208,8 @@ class KuzzleSite(Site):
             record = _logstash_record(request, ip, self.reactor.seconds())
             access_log.info("{access}", access=json.dumps(record))
             return
-        access_log.info("{line}", line=_combined_line(request, ip, self._logDateTime))
+        timestamp = self._logDateTime or "-"
+        access_log.info("{line}", line=_combined_line(request, ip, timestamp))
 
 
 def client_ip(request: Request, offset: int) -> str:

@@ -13,7 +13,9 @@ from typing import Any
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.protocol import connectionDone
 from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from kuzzle_tx import codec
@@ -76,6 +78,7 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         return request.protocols[0] if request.protocols else None
 
     def onOpen(self) -> None:
+        assert self.transport is not None
         peer = self.transport.getPeer()
         host = getattr(peer, "host", None)
         self.connection = self.factory.entrypoint.open(
@@ -92,7 +95,7 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         if self.connection is not None:
             self.factory.entrypoint.close(self.connection)
 
-    def connectionLost(self, reason: Any) -> None:  # noqa: N802
+    def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802
         # autobahn leaves its close-handshake timer armed when the peer drops TCP
         # instead of answering our close frame; nothing is left to time out.
         call = self.closeHandshakeTimeoutCall
@@ -202,7 +205,7 @@ class KuzzleWebSocketFactory(WebSocketServerFactory):
     clients and the idle sweep. `start` and `stop` are called by the service.
     """
 
-    protocol = KuzzleWebSocketProtocol
+    protocol = KuzzleWebSocketProtocol  # type: ignore[assignment]
 
     def __init__(
         self,

@@ -75,7 +75,7 @@ class ServerController(Controller):
 
     def healthCheck(self, request: Request) -> dict[str, Any]:  # noqa: N802
         wanted = request.input.args.get("services")
-        names = SERVICES
+        names: tuple[str, ...] = SERVICES
         if isinstance(wanted, str) and wanted:
             names = tuple(name for name in wanted.split(",") if name in SERVICES)
         return {"status": "green", "services": dict.fromkeys(names, "green")}
