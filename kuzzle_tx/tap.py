@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
@@ -69,6 +70,10 @@ class Options(usage.Options):
 def makeService(options: Options) -> Any:  # noqa: N802
     from twisted.internet import reactor
 
+    # twistd re-raises SIGTERM at exit after a clean stop (exit status 143); a
+    # graceful shutdown is a success, so stop the reactor ourselves and exit 0.
+    reactor.callWhenRunning(_exit_zero_on_sigterm, reactor)
+
     from kuzzle_tx.service import KuzzleService
 
     config = options["kuzzle_config"]
@@ -76,3 +81,10 @@ def makeService(options: Options) -> Any:  # noqa: N802
     return KuzzleService(
         config, reactor, listen=listen, data_dir=options["data-dir"], exit_on_listen_error=True
     )
+
+
+def _exit_zero_on_sigterm(reactor: Any) -> None:
+    def stop(signum: int, frame: object) -> None:
+        reactor.callFromThread(reactor.stop)
+
+    signal.signal(signal.SIGTERM, stop)
