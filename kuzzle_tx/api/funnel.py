@@ -9,6 +9,7 @@ controller/action lookup → SDK version check → the action itself.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -238,19 +239,23 @@ def check_sdk_version(volatile: Mapping[str, Any] | None) -> None:
             "api.process.incompatible_sdk_version", volatile["sdkVersion"], "Kuzzle v2"
         )
     sdk_name = volatile.get("sdkName")
-    if not isinstance(sdk_name, str) or "@" not in sdk_name:
-        return
+    if isinstance(sdk_name, str):
+        refusal = _sdk_refusal(sdk_name)
+        if refusal is not None:
+            raise KuzzleError("api.process.incompatible_sdk_version", *refusal)
+
+
+@functools.lru_cache(maxsize=256)
+def _sdk_refusal(sdk_name: str) -> tuple[str, str] | None:
+    """(version, requirement) when this ``name@version`` is too old; cached: SDKs repeat it."""
     name, _, version = sdk_name.partition("@")
-    if not name or not version:
-        return
     minimum = SDK_MIN_MAJOR.get(name)
-    if minimum is None:
-        return
+    if not version or minimum is None:
+        return None
     major = _leading_int(version)
     if major is not None and major < minimum:
-        raise KuzzleError(
-            "api.process.incompatible_sdk_version", version, f"min: {minimum}, max: none"
-        )
+        return version, f"min: {minimum}, max: none"
+    return None
 
 
 def _leading_int(version: str) -> int | None:

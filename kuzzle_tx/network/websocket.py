@@ -141,13 +141,16 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
             self.sendMessage(data, False)
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
-        self.touch()
+        factory = self.factory
+        now = factory.clock.seconds()
+        self.last_activity = now
+        self._auto_pinged = False
         if payload == PING_FRAME:
             self.send_payload(PONG_FRAME)
             return
         if not payload:
             return
-        if self._rate_limited():
+        if factory.rate_limit and self._rate_limited():
             self._send_error(KuzzleError("network.websocket.ratelimit_exceeded"))
             return
         try:
@@ -162,9 +165,8 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
             self.send_payload(PONG_FRAME)
             return
         assert self.connection is not None
-        entrypoint = self.factory.entrypoint
-        request = request_from_payload(parsed, self.connection, entrypoint.now_ms())
-        entrypoint.submit(request, self._respond)
+        request = request_from_payload(parsed, self.connection, int(now * 1000))
+        factory.entrypoint.submit(request, self._respond)
 
     def _respond(self, request: Request) -> None:
         envelope = request.envelope(self.factory.entrypoint.node_id)
@@ -190,8 +192,6 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
 
     def _rate_limited(self) -> bool:
         limit = self.factory.rate_limit
-        if not limit:
-            return False
         window = int(self.factory.clock.seconds())
         if window != self._rate_window:
             self._rate_window, self._rate_count = window, 0
