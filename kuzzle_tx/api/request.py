@@ -124,6 +124,23 @@ class Request:
         }
 
 
+def bare_envelope(request_id: str, status: int, node: str) -> dict[str, Any]:
+    """The envelope of an answer that no controller produced (errors, health checks)."""
+    return {
+        "requestId": request_id,
+        "status": status,
+        "error": None,
+        "controller": None,
+        "action": None,
+        "index": None,
+        "collection": None,
+        "volatile": None,
+        "result": None,
+        "node": node,
+        "headers": {},
+    }
+
+
 def new_request_id() -> str:
     return str(uuid.uuid4())
 

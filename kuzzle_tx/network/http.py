@@ -19,7 +19,7 @@ from twisted.web.server import NOT_DONE_YET
 from twisted.web.server import Request as WebRequest
 
 from kuzzle_tx import codec
-from kuzzle_tx.api.request import Request, new_request_id, request_from_payload
+from kuzzle_tx.api.request import Request, bare_envelope, new_request_id, request_from_payload
 from kuzzle_tx.config import Config
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.network.cors import OriginPolicy
@@ -163,12 +163,12 @@ class HttpApiResource(Resource):
         status: int = 200,
         with_body: bool = True,
     ) -> int:
-        envelope = _bare_envelope(request_id, status, self._entrypoint.node_id)
+        envelope = bare_envelope(request_id, status, self._entrypoint.node_id)
         envelope["result"] = result
         return self._write(web, status, envelope if with_body else None, request_id)
 
     def _write_error(self, web: WebRequest, error: KuzzleError, request_id: str) -> int:
-        envelope = _bare_envelope(request_id, error.status, self._entrypoint.node_id)
+        envelope = bare_envelope(request_id, error.status, self._entrypoint.node_id)
         envelope["error"] = error.to_dict()
         return self._write(web, error.status, envelope, request_id)
 
@@ -248,22 +248,6 @@ def choose_encoding(accept_encoding: str | None) -> str:
         if quality > best_quality:
             best, best_quality = candidate, quality
     return best
-
-
-def _bare_envelope(request_id: str, status: int, node: str) -> dict[str, Any]:
-    return {
-        "requestId": request_id,
-        "status": status,
-        "error": None,
-        "controller": None,
-        "action": None,
-        "index": None,
-        "collection": None,
-        "volatile": None,
-        "result": None,
-        "node": node,
-        "headers": {},
-    }
 
 
 def _header(web: WebRequest, name: bytes) -> str | None:

@@ -19,7 +19,13 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from kuzzle_tx import codec
-from kuzzle_tx.api.request import Connection, Request, new_request_id, request_from_payload
+from kuzzle_tx.api.request import (
+    Connection,
+    Request,
+    bare_envelope,
+    new_request_id,
+    request_from_payload,
+)
 from kuzzle_tx.config import WebSocketConfig
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.network.entrypoint import EntryPoint, IClientChannel
@@ -175,19 +181,8 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
 
     def _send_error(self, error: KuzzleError) -> None:
         """An error that came before a request existed: Kuzzle sends it without ``room``."""
-        envelope = {
-            "requestId": new_request_id(),
-            "status": error.status,
-            "error": error.to_dict(),
-            "controller": None,
-            "action": None,
-            "index": None,
-            "collection": None,
-            "volatile": None,
-            "result": None,
-            "node": self.factory.entrypoint.node_id,
-            "headers": {},
-        }
+        envelope = bare_envelope(new_request_id(), error.status, self.factory.entrypoint.node_id)
+        envelope["error"] = error.to_dict()
         self.send_payload(codec.dumps(envelope))
 
     def _rate_limited(self) -> bool:
