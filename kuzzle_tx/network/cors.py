@@ -30,16 +30,22 @@ class OriginPolicy:
             return True
         return any(pattern.search(origin) for pattern in self._patterns)
 
-    def headers(self, origin: str | None) -> Mapping[str, str]:
+    def constant_headers(self) -> Mapping[str, str]:
+        """The CORS headers that do not depend on the request."""
         headers = {
             "Access-Control-Allow-Methods": self.methods,
             "Access-Control-Allow-Headers": self.allowed_headers,
         }
+        if self.credentials:
+            headers["Access-Control-Allow-Credentials"] = "true"
+        return headers
+
+    def headers(self, origin: str | None) -> Mapping[str, str]:
+        """Every CORS header of a response to a request from ``origin``."""
+        headers = dict(self.constant_headers())
         if origin is not None:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Vary"] = "Origin"
         elif self.allow_all:
             headers["Access-Control-Allow-Origin"] = "*"
-        if self.credentials:
-            headers["Access-Control-Allow-Credentials"] = "true"
         return headers

@@ -9,6 +9,7 @@ shutdown, and for the realtime engine that will push notifications back down).
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -42,6 +43,9 @@ class EntryPoint:
         self._connections: dict[str, Connection] = {}
         self._channels: dict[str, IClientChannel] = {}
         self._per_protocol: Counter[str] = Counter()
+        # Connection ids only need to be unique on this node; a counter is cheaper than uuid4.
+        self._id_prefix = f"{uuid.uuid4().hex[:12]}-"
+        self._ids = itertools.count(1)
         # Requests queued by the funnel are dropped if their connection went away.
         funnel.connection_alive = self.is_connected
 
@@ -57,7 +61,9 @@ class EntryPoint:
         headers: Mapping[str, str] | None = None,
         channel: IClientChannel | None = None,
     ) -> Connection:
-        connection = Connection(str(uuid.uuid4()), protocol, ips, dict(headers or {}))
+        connection = Connection(
+            f"{self._id_prefix}{next(self._ids)}", protocol, ips, headers or {}
+        )
         self._connections[connection.id] = connection
         self._per_protocol[protocol] += 1
         if channel is not None:

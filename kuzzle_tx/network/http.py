@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from twisted.web.http_headers import Headers
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 from twisted.web.server import Request as WebRequest
@@ -46,9 +47,17 @@ class HttpApiResource(Resource):
         self._max_layers = http.max_encoding_layers
         self._content_types = http.additional_content_types
         self._max_size = config.server.max_request_size
-        self._accepted_encodings = (
-            b"gzip,deflate,identity" if self._allow_compression else b"identity"
-        )
+        accepted_encodings = b"gzip,deflate,identity" if self._allow_compression else b"identity"
+        # Headers every response carries, encoded once.
+        self._constant_headers = [
+            (b"content-type", [b"application/json"]),
+            (b"x-kuzzle-node", [entrypoint.node_id.encode()]),
+            (b"accept-encoding", [accepted_encodings]),
+            *(
+                (name.encode(), [value.encode()])
+                for name, value in self._cors.constant_headers().items()
+            ),
+        ]
 
     # -- dispatch ---------------------------------------------------------------------
 
@@ -126,12 +135,7 @@ class HttpApiResource(Resource):
         entrypoint = self._entrypoint
         peer = web.getClientAddress()
         connection = entrypoint.open(
-            "http",
-            (getattr(peer, "host", ""),),
-            {
-                name.decode("latin-1").lower(): b",".join(values).decode("latin-1")
-                for name, values in web.requestHeaders.getAllRawHeaders()
-            },
+            "http", (getattr(peer, "host", ""),), HeaderView(web.requestHeaders)
         )
         request = request_from_payload(payload, connection, entrypoint.now_ms(), request_id)
         request.input.query_flags = query_flags
@@ -187,15 +191,15 @@ class HttpApiResource(Resource):
     ) -> int:
         web.setResponseCode(status)
         headers = web.responseHeaders
-        headers.setRawHeaders(b"content-type", [b"application/json"])
+        for raw_name, raw_values in self._constant_headers:
+            headers.setRawHeaders(raw_name, raw_values)
         headers.setRawHeaders(b"x-kuzzle-request-id", [request_id.encode()])
-        headers.setRawHeaders(b"x-kuzzle-node", [self._entrypoint.node_id.encode()])
-        headers.setRawHeaders(b"accept-encoding", [self._accepted_encodings])
-        origin = _header(web, b"origin")
-        if protocol_error and self._cors.allow_all:
-            origin = None
-        for name, value in self._cors.headers(origin).items():
-            headers.setRawHeaders(name.encode(), [value.encode()])
+        origin = web.getHeader(b"origin")
+        if origin is not None and not (protocol_error and self._cors.allow_all):
+            headers.setRawHeaders(b"access-control-allow-origin", [origin])
+            headers.setRawHeaders(b"vary", [b"Origin"])
+        elif self._cors.allow_all:
+            headers.setRawHeaders(b"access-control-allow-origin", [b"*"])
         for name, value in (extra_headers or {}).items():
             headers.setRawHeaders(name.encode(), [str(value).encode()])
         if document is None:
@@ -224,6 +228,28 @@ class HttpApiResource(Resource):
         web.responseHeaders.setRawHeaders(b"content-encoding", [encoding.encode()])
         web.responseHeaders.addRawHeader(b"vary", b"Accept-Encoding")
         return data
+
+
+class HeaderView(Mapping[str, str]):
+    """Request headers as a lower-case ``str`` mapping, decoded only when read."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Headers) -> None:
+        self._headers = headers
+
+    def __getitem__(self, name: str) -> str:
+        values = self._headers.getRawHeaders(name.encode("latin-1"))
+        if not values:
+            raise KeyError(name)
+        return b",".join(values).decode("latin-1")
+
+    def __iter__(self) -> Iterator[str]:
+        for name, _ in self._headers.getAllRawHeaders():
+            yield name.decode("latin-1").lower()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._headers.getAllRawHeaders())
 
 
 def choose_encoding(accept_encoding: str | None) -> str:

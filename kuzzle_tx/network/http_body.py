@@ -7,6 +7,7 @@ compressed bomb cannot grow past ``maxRequestSize``), then JSON or urlencoded.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from typing import Any
 from urllib.parse import parse_qsl
@@ -48,7 +49,9 @@ def decode_body(
         ) from None
 
 
+@functools.lru_cache(maxsize=64)
 def _check_content_type(content_type: str | None, additional: tuple[str, ...]) -> str | None:
+    # Cached: clients send the same few content types over and over.
     if not content_type:
         return None
     media_type, _, parameters = content_type.partition(";")

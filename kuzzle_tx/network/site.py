@@ -135,16 +135,22 @@ class KuzzleHTTPChannel(http.HTTPChannel):
 
     site: KuzzleSite
     _awaiting_headers = True
+    # When the first byte of the current request's head arrived, if still waiting for it.
+    _head_started: float | None = None
     _deadline: IDelayedCall | None = None
 
     def dataReceived(self, data: bytes) -> None:  # noqa: N802
-        if self._awaiting_headers and self._deadline is None and self.site.headers_timeout:
-            self._deadline = self.callLater(self.site.headers_timeout, self._headers_too_slow)
+        if self._awaiting_headers and self._head_started is None and self.site.headers_timeout:
+            self._head_started = self.site.reactor.seconds()
+            if self._deadline is None:
+                self._deadline = self.callLater(self.site.headers_timeout, self._check_deadline)
         super().dataReceived(data)
 
     def allHeadersReceived(self) -> None:  # noqa: N802
+        # The timer is left to lapse rather than cancelled: on a busy keep-alive
+        # connection one timer then serves many requests.
         self._awaiting_headers = False
-        self._cancel_deadline()
+        self._head_started = None
         super().allHeadersReceived()
 
     def _send100Continue(self) -> None:  # noqa: N802
@@ -156,23 +162,25 @@ class KuzzleHTTPChannel(http.HTTPChannel):
         super().requestDone(request)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802
-        self._cancel_deadline()
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        self._deadline = None
         super().connectionLost(reason)
 
-    def _cancel_deadline(self) -> None:
-        if self._deadline is not None:
-            if self._deadline.active():
-                self._deadline.cancel()
-            self._deadline = None
-
-    def _headers_too_slow(self) -> None:
+    def _check_deadline(self) -> None:
         self._deadline = None
-        if self.transport is not None:
-            log.info(
-                "Dropping {peer}: request headers not received in time",
-                peer=str(self.transport.getPeer()),
-            )
-            self.transport.abortConnection()  # type: ignore[attr-defined]
+        started = self._head_started
+        if started is None or self.transport is None:
+            return
+        left = started + self.site.headers_timeout - self.site.reactor.seconds()
+        if left > 0:
+            self._deadline = self.callLater(left, self._check_deadline)
+            return
+        log.info(
+            "Dropping {peer}: request headers not received in time",
+            peer=str(self.transport.getPeer()),
+        )
+        self.transport.abortConnection()  # type: ignore[attr-defined]
 
 
 class KuzzleSite(Site):
