@@ -162,6 +162,7 @@ class KuzzleService(MultiService):
         def finished(_: object) -> None:
             if timeout.active():
                 timeout.cancel()
+            self.site.access_log.flush()
 
         both = DeferredList([stopped_listening, drained], consumeErrors=True)
         return both.addCallback(finished)

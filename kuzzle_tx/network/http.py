@@ -139,22 +139,25 @@ class HttpApiResource(Resource):
         )
         request = request_from_payload(payload, connection, entrypoint.now_ms(), request_id)
         request.input.query_flags = query_flags
+        answered: list[bool] = []
         gone: list[bool] = []
+
+        def respond(done: Request) -> None:
+            answered.append(True)
+            entrypoint.close(connection)
+            if not gone:
+                envelope = done.envelope(entrypoint.node_id)
+                self._write(web, done.status, envelope, done.id, done.response_headers)
 
         def client_went_away(_: Failure) -> None:
             # Queued work for this connection is dropped; nothing is written back.
             gone.append(True)
             entrypoint.close(connection)
 
-        web.notifyFinish().addErrback(client_went_away)
-
-        def respond(done: Request) -> None:
-            entrypoint.close(connection)
-            if not gone:
-                envelope = done.envelope(entrypoint.node_id)
-                self._write(web, done.status, envelope, done.id, done.response_headers)
-
         entrypoint.submit(request, respond)
+        if not answered:
+            # Only requests still running need to hear about a client that leaves.
+            web.notifyFinish().addErrback(client_went_away)
         return NOT_DONE_YET
 
     # -- writing ----------------------------------------------------------------------

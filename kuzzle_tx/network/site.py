@@ -12,8 +12,6 @@ refused with 413 before they are buffered.
 from __future__ import annotations
 
 import io
-import json
-import time
 from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
@@ -27,10 +25,10 @@ from twisted.web.server import Request, Site
 
 from kuzzle_tx import codec
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.network.access_log import AccessLog
 from kuzzle_tx.network.cors import OriginPolicy
 
 log = Logger(namespace="kuzzle_tx.network")
-access_log = Logger(namespace="kuzzle_tx.access")
 
 
 class KuzzleResource(Resource):
@@ -151,6 +149,11 @@ class KuzzleHTTPChannel(http.HTTPChannel):
         # connection one timer then serves many requests.
         self._awaiting_headers = False
         self._head_started = None
+        if self.requests[-1].requestHeaders.hasHeader(b"upgrade") and self._deadline is not None:
+            # An upgraded connection leaves HTTP for good: release its timer now.
+            if self._deadline.active():
+                self._deadline.cancel()
+            self._deadline = None
         super().allHeadersReceived()
 
     def _send100Continue(self) -> None:  # noqa: N802
@@ -205,55 +208,7 @@ class KuzzleSite(Site):
         self.max_request_size = max_request_size
         self.headers_timeout = headers_timeout_ms / 1000.0
         self.cors = cors
-        self._access_log_format = access_log_format
-        self._ip_offset = ip_offset
+        self.access_log = AccessLog(clock, access_log_format, ip_offset)
 
     def log(self, request: Request) -> None:  # type: ignore[override]
-        if self._access_log_format == "off":
-            return
-        ip = client_ip(request, self._ip_offset)
-        if self._access_log_format == "logstash":
-            record = _logstash_record(request, ip, self.reactor.seconds())
-            access_log.info("{access}", access=json.dumps(record))
-            return
-        timestamp = self._logDateTime or "-"
-        access_log.info("{line}", line=_combined_line(request, ip, timestamp))
-
-
-def client_ip(request: Request, offset: int) -> str:
-    """The client's address: from X-Forwarded-For (``offset`` from the right) when present."""
-    forwarded = request.getHeader(b"x-forwarded-for")
-    if forwarded:
-        addresses = [part.strip() for part in forwarded.decode("latin-1").split(",")]
-        return addresses[max(0, len(addresses) - 1 - offset)]
-    return getattr(request.getClientAddress(), "host", "-")
-
-
-def _combined_line(request: Request, ip: str, timestamp: str) -> str:
-    """One line in Apache's "combined" format."""
-
-    def quoted(value: bytes | None) -> str:
-        text = (value or b"-").decode("latin-1")
-        return text.replace("\\", "\\\\").replace('"', '\\"')
-
-    method, uri, proto = quoted(request.method), quoted(request.uri), quoted(request.clientproto)
-    size = request.sentLength or "-"
-    referrer, agent = (
-        quoted(request.getHeader(b"referer")),
-        quoted(request.getHeader(b"user-agent")),
-    )
-    line = f'{ip} - - {timestamp} "{method} {uri} {proto}" {request.code} {size}'
-    return f'{line} "{referrer}" "{agent}"'
-
-
-def _logstash_record(request: Request, ip: str, now: float) -> dict[str, Any]:
-    return {
-        "@timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-        "remote_addr": ip,
-        "method": request.method.decode("latin-1"),
-        "url": request.uri.decode("latin-1"),
-        "status": request.code,
-        "bytes": request.sentLength,
-        "referrer": (request.getHeader(b"referer") or b"").decode("latin-1"),
-        "user_agent": (request.getHeader(b"user-agent") or b"").decode("latin-1"),
-    }
+        self.access_log.record(request, self._logDateTime or "-")

@@ -76,10 +76,6 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
     # -- opening and closing ----------------------------------------------------------
 
     def onConnect(self, request: Any) -> str | None:
-        self._handshake_headers = {
-            name: value if isinstance(value, str) else ",".join(value)
-            for name, value in request.headers.items()
-        }
         # Echo the client's first subprotocol (browsers offer the literal "null").
         return request.protocols[0] if request.protocols else None
 
@@ -90,7 +86,8 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         self.connection = self.factory.entrypoint.open(
             "websocket",
             (host,) if host else (),
-            self._handshake_headers,
+            # autobahn's parsed handshake headers (lower-case names): kept, not copied.
+            self.http_headers,
             channel=self,
         )
         self.factory.clients.add(self)

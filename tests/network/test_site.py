@@ -24,6 +24,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from kuzzle_tx import codec
 from kuzzle_tx.config import load_config
+from kuzzle_tx.network.access_log import FLUSH_INTERVAL, MAX_BATCH
 from kuzzle_tx.service import KuzzleService
 
 CLIENT = IPv4Address("TCP", "10.0.0.7", 50123)
@@ -391,7 +392,7 @@ COMBINED = re.compile(
 
 
 class AccessLogTests(SiteTestCase):
-    """One access-log event per HTTP request, as ``server.logs.accessLogFormat`` says."""
+    """One access-log line per HTTP request, as ``server.logs.accessLogFormat`` says."""
 
     def build(self, overrides: dict[str, Any] | None = None) -> None:
         super().build(overrides)
@@ -403,18 +404,23 @@ class AccessLogTests(SiteTestCase):
         protocol, transport = self.connect()
         with capturedLogs() as events:
             protocol.dataReceived(data)
+            self.clock.advance(FLUSH_INTERVAL)
         access = [event for event in events if event.get("log_namespace") == "kuzzle_tx.access"]
         return access, transport.value()
+
+    def access_lines(self, data: bytes) -> tuple[list[str], bytes]:
+        access, output = self.access_events(data)
+        return [line for event in access for line in formatEvent(event).splitlines()], output
 
     def test_combined(self) -> None:
         """A request is logged once, in the Apache combined format."""
         self.build()
-        access, output = self.access_events(
+        access, output = self.access_lines(
             b"GET /_now?x=1 HTTP/1.1\r\nHost: kuzzle\r\n"
             b"Referer: https://ref.example/page\r\nUser-Agent: agent/1.0\r\n\r\n"
         )
         self.assertEqual(len(access), 1)
-        line = formatEvent(access[0])
+        line = access[0]
         match = COMBINED.match(line)
         self.assertIsNotNone(match, line)
         assert match is not None
@@ -433,24 +439,49 @@ class AccessLogTests(SiteTestCase):
             },
         )
 
-    def test_one_event_per_request(self) -> None:
-        """Each request of a keep-alive connection is logged, errors included."""
+    def test_one_line_per_request(self) -> None:
+        """Each request of a keep-alive connection is logged, errors included, in one batch."""
         self.build()
         access, _ = self.access_events(
             NOW + b"GET /nope/a/b/c/d HTTP/1.1\r\nHost: kuzzle\r\n\r\n" + NOW
         )
-        statuses = [COMBINED.match(formatEvent(event)).group("status") for event in access]  # type: ignore[union-attr]
+        self.assertEqual(len(access), 1)
+        self.assertEqual(access[0]["count"], 3)
+        lines = formatEvent(access[0]).splitlines()
+        statuses = [COMBINED.match(line).group("status") for line in lines]  # type: ignore[union-attr]
         self.assertEqual(statuses, ["200", "404", "200"])
+
+    def test_batches_are_bounded(self) -> None:
+        """A full batch is emitted at once, without waiting for the flush interval."""
+        self.build()
+        protocol, _ = self.connect()
+        with capturedLogs() as events:
+            protocol.dataReceived(NOW * MAX_BATCH)
+        access = [event for event in events if event.get("log_namespace") == "kuzzle_tx.access"]
+        self.assertEqual([event["count"] for event in access], [MAX_BATCH])
+
+    def test_lines_wait_for_the_flush_interval(self) -> None:
+        """Lines are held at most FLUSH_INTERVAL seconds, and flushed when the service stops."""
+        self.build()
+        protocol, _ = self.connect()
+        with capturedLogs() as events:
+            protocol.dataReceived(NOW)
+            self.clock.advance(FLUSH_INTERVAL / 2)
+            held = list(events)
+            self.service.stopService()
+        self.assertEqual([e for e in held if e.get("log_namespace") == "kuzzle_tx.access"], [])
+        flushed = [e for e in events if e.get("log_namespace") == "kuzzle_tx.access"]
+        self.assertEqual([event["count"] for event in flushed], [1])
 
     def test_refused_request_logged(self) -> None:
         """A request refused with 413 before its body is read is logged too (Kuzzle does)."""
         self.build({"server": {"maxRequestSize": "1kb"}})
-        access, output = self.access_events(
+        access, output = self.access_lines(
             b"POST /_query HTTP/1.1\r\nHost: kuzzle\r\nContent-Length: 5000\r\n\r\n"
         )
         self.assertTrue(output.startswith(b"HTTP/1.1 413 "))
         self.assertEqual(len(access), 1)
-        self.assertIn('"POST /_query HTTP/1.1" 413 ', formatEvent(access[0]))
+        self.assertIn('"POST /_query HTTP/1.1" 413 ', access[0])
 
     def test_off(self) -> None:
         """With ``accessLogFormat: "off"`` nothing is logged."""
@@ -462,11 +493,11 @@ class AccessLogTests(SiteTestCase):
     def test_logstash(self) -> None:
         """With ``accessLogFormat: "logstash"`` each request is one JSON record."""
         self.build({"server": {"logs": {"accessLogFormat": "logstash"}}})
-        access, output = self.access_events(
+        access, output = self.access_lines(
             b"GET /_now HTTP/1.1\r\nHost: kuzzle\r\nUser-Agent: agent/1.0\r\n\r\n"
         )
         self.assertEqual(len(access), 1)
-        record = json.loads(formatEvent(access[0]))
+        record = json.loads(access[0])
         [(_, _, body)] = responses(output)
         self.assertEqual(
             (record["method"], record["url"], record["status"], record["bytes"]),
