@@ -12,7 +12,7 @@ from typing import Any
 
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import connectionDone
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -29,6 +29,7 @@ from kuzzle_tx.api.request import (
 from kuzzle_tx.config import WebSocketConfig
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.network.entrypoint import EntryPoint, IClientChannel
+from kuzzle_tx.network.timers import BatchedTimer
 
 PING_FRAME = b'{"p":1}'
 PONG_FRAME = b'{"p":2}'
@@ -36,29 +37,6 @@ PONG_FRAME = b'{"p":2}'
 # Server-initiated close codes. Never 1000: the official SDK does not reconnect after it.
 CLOSE_GOING_AWAY = 1001
 CLOSE_INTERNAL_ERROR = 1011
-
-
-class _ClockTimer:
-    """autobahn's batched-timer interface on our clock (autobahn would use the global reactor)."""
-
-    def __init__(self, clock: IReactorTime) -> None:
-        self._clock = clock
-
-    def call_later(self, delay: float, func: Any, *args: Any, **kwargs: Any) -> _Cancellable:
-        return _Cancellable(self._clock.callLater(delay, func, *args, **kwargs))
-
-
-class _Cancellable:
-    """A delayed call that may be cancelled after it ran (autobahn does that)."""
-
-    __slots__ = ("_call",)
-
-    def __init__(self, call: IDelayedCall) -> None:
-        self._call = call
-
-    def cancel(self) -> None:
-        if self._call.active():
-            self._call.cancel()
 
 
 @implementer(IClientChannel)
@@ -215,7 +193,7 @@ class KuzzleWebSocketFactory(WebSocketServerFactory):
         self.reset_idle_on_send = config.reset_idle_timeout_on_send
         self.rate_limit = config.rate_limit
         heartbeat = config.heartbeat / 1000.0
-        self._batched_timer = _ClockTimer(clock)
+        self._batched_timer = BatchedTimer(clock)
         self.setProtocolOptions(
             maxMessagePayloadSize=max_message_size,
             maxFramePayloadSize=max_message_size,
