@@ -58,12 +58,12 @@ class BatchedTimer:
 
     def _fire(self, slot: int) -> None:
         for call in self._due.pop(slot, ()):
-            func = call.func
+            func, args, kwargs = call.func, call.args, call.kwargs
             if func is None:
                 continue
             call.cancel()
             try:
-                func(*call.args, **call.kwargs)
+                func(*args, **kwargs)
             except Exception:
                 log.failure("Timer callback {func!r} failed", func=func)
 
