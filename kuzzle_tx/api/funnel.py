@@ -10,9 +10,9 @@ controller/action lookup → SDK version check → the action itself.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from types import CoroutineType
 from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -167,8 +167,6 @@ class Funnel:
         self._done(request, respond)
 
     def _process(self, request: Request) -> Any:
-        if not self.connection_alive(request.connection.id):
-            raise KuzzleError("api.process.connection_dropped")
         admitted = self._gate.admit(request)
         if admitted is not None:
             return admitted.addCallback(lambda _: self._act(request))
@@ -182,10 +180,11 @@ class Funnel:
         handler = actions.get(action)  # type: ignore[arg-type]
         if handler is None:
             raise KuzzleError("api.process.action_not_found", controller, action)
-        if self._strict_sdk:
-            check_sdk_version(request.input.volatile)
+        volatile = request.input.volatile
+        if volatile and self._strict_sdk:
+            check_sdk_version(volatile)
         outcome = handler(request)
-        if inspect.iscoroutine(outcome):
+        if type(outcome) is CoroutineType:
             return Deferred.fromCoroutine(outcome)
         return outcome
 
@@ -215,8 +214,16 @@ class Funnel:
         except Exception:
             self.log.failure("Sending a response failed")
         while self._queue and self.running < self._concurrent:
-            self._run(*self._queue.popleft())
-        if self.running == 0 and not self._queue:
+            queued, respond_later = self._queue.popleft()
+            # A request that waited may have outlived its connection (Kuzzle's order:
+            # throttle, then "connection still alive").
+            if self.connection_alive(queued.connection.id):
+                self._run(queued, respond_later)
+            else:
+                queued.set_error(KuzzleError("api.process.connection_dropped"))
+                self.failed += 1
+                respond_later(queued)
+        if self._idle_waiters and self.running == 0 and not self._queue:
             waiters, self._idle_waiters = self._idle_waiters, []
             for waiter in waiters:
                 waiter.callback(None)

@@ -174,15 +174,33 @@ def request_from_payload(
         failed.set_error(KuzzleError("api.assert.invalid_type", "request", "object"))
         return failed
 
-    raw_id = payload.get("requestId")
+    get = payload.get
+    raw_id = get("requestId")
+    controller = get("controller")
+    action = get("action")
+    jwt = get("jwt")
+    volatile = get("volatile")
+    body = get("body")
     if request_id is None:
-        request_id = raw_id if isinstance(raw_id, str) and raw_id else new_request_id()
-    controller = payload.get("controller")
-    action = payload.get("action")
-    jwt = payload.get("jwt")
-    volatile = payload.get("volatile")
-    body = payload.get("body")
+        request_id = raw_id if type(raw_id) is str and raw_id else new_request_id()
     args = {k: v for k, v in payload.items() if v is not None and k not in _RESERVED}
+    well_formed = (
+        type(controller) is str
+        and controller
+        and type(action) is str
+        and action
+        and (raw_id is None or type(raw_id) is str)
+        and (jwt is None or type(jwt) is str)
+        and (volatile is None or type(volatile) is dict)
+        and (body is None or type(body) is dict or type(body) is list)
+    )
+    if well_formed:
+        return Request(
+            RequestInput(controller, action, jwt, volatile, body, args),
+            connection,
+            request_id,
+            timestamp,
+        )
     request = Request(
         RequestInput(
             controller if isinstance(controller, str) else None,
@@ -196,20 +214,9 @@ def request_from_payload(
         request_id,
         timestamp,
     )
-    well_formed = (
-        type(controller) is str
-        and controller
-        and type(action) is str
-        and action
-        and (raw_id is None or type(raw_id) is str)
-        and (jwt is None or type(jwt) is str)
-        and (volatile is None or type(volatile) is dict)
-        and (body is None or type(body) is dict or type(body) is list)
-    )
-    if not well_formed:
-        error = _envelope_error(raw_id, controller, action, jwt, volatile, body)
-        if error is not None:
-            request.set_error(error)
+    error = _envelope_error(raw_id, controller, action, jwt, volatile, body)
+    if error is not None:
+        request.set_error(error)
     return request
 
 
