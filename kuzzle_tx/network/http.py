@@ -48,16 +48,18 @@ class HttpApiResource(Resource):
         self._content_types = http.additional_content_types
         self._max_size = config.server.max_request_size
         accepted_encodings = b"gzip,deflate,identity" if self._allow_compression else b"identity"
-        # Headers every response carries, encoded once.
-        self._constant_headers = [
-            (b"content-type", [b"application/json"]),
-            (b"x-kuzzle-node", [entrypoint.node_id.encode()]),
-            (b"accept-encoding", [accepted_encodings]),
-            *(
-                (name.encode(), [value.encode()])
-                for name, value in self._cors.constant_headers().items()
-            ),
-        ]
+        # Headers every response carries, validated and encoded once.
+        self._constant_headers = Headers(
+            {
+                b"content-type": [b"application/json"],
+                b"x-kuzzle-node": [entrypoint.node_id.encode()],
+                b"accept-encoding": [accepted_encodings],
+                **{
+                    name.encode(): [value.encode()]
+                    for name, value in self._cors.constant_headers().items()
+                },
+            }
+        )
 
     # -- dispatch ---------------------------------------------------------------------
 
@@ -194,8 +196,7 @@ class HttpApiResource(Resource):
     ) -> int:
         web.setResponseCode(status)
         headers = web.responseHeaders
-        for raw_name, raw_values in self._constant_headers:
-            headers.setRawHeaders(raw_name, raw_values)
+        _copy_headers(self._constant_headers, headers)
         headers.setRawHeaders(b"x-kuzzle-request-id", [request_id.encode()])
         origin = web.getHeader(b"origin")
         if origin is not None and not (protocol_error and self._cors.allow_all):
@@ -231,6 +232,21 @@ class HttpApiResource(Resource):
         web.responseHeaders.setRawHeaders(b"content-encoding", [encoding.encode()])
         web.responseHeaders.addRawHeader(b"vary", b"Accept-Encoding")
         return data
+
+
+def _copy_headers(source: Headers, target: Headers) -> None:
+    """
+    Copy already-validated headers. Going through ``setRawHeaders`` re-validates
+    and re-encodes every value on every response, a measurable share of a small
+    request's cost; Headers keeps them in ``_rawHeaders`` since Twisted 8.
+    """
+    raw = getattr(target, "_rawHeaders", None)
+    if isinstance(raw, dict):
+        # Fresh lists: Twisted appends to them (addRawHeader).
+        raw.update({name: values[:] for name, values in source._rawHeaders.items()})
+    else:  # pragma: no cover - a Twisted that stores headers differently
+        for name, values in source.getAllRawHeaders():
+            target.setRawHeaders(name, values)
 
 
 class HeaderView(Mapping[str, str]):
@@ -297,8 +313,10 @@ def _relative_path(web: WebRequest) -> str:
     percent-encoded: the router decodes each segment once (``postpath`` is
     already decoded, and would turn ``%2F`` inside an id into a separator).
     """
-    raw = web.path.split(b"/")[1:]
     mounted_at = len(web.prepath or ())
+    if not mounted_at:
+        return web.path.decode("latin-1")
+    raw = web.path.split(b"/")[1:]
     return "/" + "/".join(segment.decode("latin-1") for segment in raw[mounted_at:])
 
 
