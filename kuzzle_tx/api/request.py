@@ -157,7 +157,11 @@ _ID_COUNTER = itertools.count(1)
 
 
 def request_from_payload(
-    payload: Any, connection: Connection, timestamp: int, request_id: str | None = None
+    payload: Any,
+    connection: Connection,
+    timestamp: int,
+    request_id: str | None = None,
+    query_flags: bool = False,
 ) -> Request:
     """
     Build a `Request` from a decoded JSON payload.
@@ -196,7 +200,7 @@ def request_from_payload(
     )
     if well_formed:
         return Request(
-            RequestInput(controller, action, jwt, volatile, body, args),
+            RequestInput(controller, action, jwt, volatile, body, args, query_flags),
             connection,
             request_id,
             timestamp,
@@ -209,6 +213,7 @@ def request_from_payload(
             volatile if isinstance(volatile, dict) else None,
             body if isinstance(body, (dict, list)) else None,
             args,
+            query_flags,
         ),
         connection,
         request_id,

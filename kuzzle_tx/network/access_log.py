@@ -73,7 +73,9 @@ def _combined_line(request: Request, ip: str, timestamp: str) -> str:
 
     def quoted(value: bytes | None) -> str:
         text = (value or b"-").decode("latin-1")
-        return text.replace("\\", "\\\\").replace('"', '\\"')
+        if "\\" in text or '"' in text:
+            text = text.replace("\\", "\\\\").replace('"', '\\"')
+        return text
 
     method, uri, proto = quoted(request.method), quoted(request.uri), quoted(request.clientproto)
     size = request.sentLength or "-"

@@ -58,6 +58,8 @@ class HttpApiResource(Resource):
                     name.encode(): [value.encode()]
                     for name, value in self._cors.constant_headers().items()
                 },
+                # Replaced by the request's Origin when it sends one.
+                **({b"access-control-allow-origin": [b"*"]} if self._cors.allow_all else {}),
             }
         )
 
@@ -139,8 +141,9 @@ class HttpApiResource(Resource):
         connection = entrypoint.open(
             "http", (getattr(peer, "host", ""),), HeaderView(web.requestHeaders)
         )
-        request = request_from_payload(payload, connection, entrypoint.now_ms(), request_id)
-        request.input.query_flags = query_flags
+        request = request_from_payload(
+            payload, connection, entrypoint.now_ms(), request_id, query_flags
+        )
         answered: list[bool] = []
         gone: list[bool] = []
 
@@ -202,8 +205,6 @@ class HttpApiResource(Resource):
         if origin is not None and not (protocol_error and self._cors.allow_all):
             headers.setRawHeaders(b"access-control-allow-origin", [origin])
             headers.setRawHeaders(b"vary", [b"Origin"])
-        elif self._cors.allow_all:
-            headers.setRawHeaders(b"access-control-allow-origin", [b"*"])
         for name, value in (extra_headers or {}).items():
             headers.setRawHeaders(name.encode(), [str(value).encode()])
         if document is None:
