@@ -77,7 +77,9 @@ def _combined_line(request: Request, ip: str, timestamp: str) -> str:
             text = text.replace("\\", "\\\\").replace('"', '\\"')
         return text
 
-    method, uri, proto = quoted(request.method), quoted(request.uri), quoted(request.clientproto)
+    # Twisted's parser only lets HTTP tokens through in the method and protocol.
+    method, proto = request.method.decode("latin-1"), request.clientproto.decode("latin-1")
+    uri = quoted(request.uri)
     size = request.sentLength or "-"
     referrer, agent = (
         quoted(request.getHeader(b"referer")),

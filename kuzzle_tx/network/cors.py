@@ -30,19 +30,20 @@ class OriginPolicy:
             return True
         return any(pattern.search(origin) for pattern in self._patterns)
 
-    def constant_headers(self) -> Mapping[str, str]:
-        """The CORS headers that do not depend on the request."""
-        headers = {
+    def response_headers(self) -> Mapping[str, str]:
+        """The CORS headers of every response that do not depend on the request."""
+        return {"Access-Control-Allow-Credentials": "true"} if self.credentials else {}
+
+    def preflight_headers(self) -> Mapping[str, str]:
+        """What only a preflight (OPTIONS) answer needs: browsers read these there alone."""
+        return {
             "Access-Control-Allow-Methods": self.methods,
             "Access-Control-Allow-Headers": self.allowed_headers,
         }
-        if self.credentials:
-            headers["Access-Control-Allow-Credentials"] = "true"
-        return headers
 
     def headers(self, origin: str | None) -> Mapping[str, str]:
-        """Every CORS header of a response to a request from ``origin``."""
-        headers = dict(self.constant_headers())
+        """Every CORS header of an answer to a request from ``origin`` (preflight included)."""
+        headers = {**self.preflight_headers(), **self.response_headers()}
         if origin is not None:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Vary"] = "Origin"

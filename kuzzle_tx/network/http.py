@@ -56,7 +56,7 @@ class HttpApiResource(Resource):
                 b"accept-encoding": [accepted_encodings],
                 **{
                     name.encode(): [value.encode()]
-                    for name, value in self._cors.constant_headers().items()
+                    for name, value in self._cors.response_headers().items()
                 },
                 # Replaced by the request's Origin when it sends one.
                 **({b"access-control-allow-origin": [b"*"]} if self._cors.allow_all else {}),
@@ -73,7 +73,9 @@ class HttpApiResource(Resource):
             refusal = KuzzleError("network.http.unsupported_verb", method.decode("latin-1"))
             return self._write_error(request, refusal, request_id)
         if method == b"OPTIONS":
-            return self._write_result(request, {}, request_id)
+            return self._write_result(
+                request, {}, request_id, extra_headers=self._cors.preflight_headers()
+            )
         if method == b"HEAD" and path == "/":
             return self._write_result(request, None, request_id, with_body=False)
         if method == b"GET" and path in ("/_healthcheck", "/_ready"):
@@ -174,10 +176,12 @@ class HttpApiResource(Resource):
         request_id: str,
         status: int = 200,
         with_body: bool = True,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> int:
         envelope = bare_envelope(request_id, status, self._entrypoint.node_id)
         envelope["result"] = result
-        return self._write(web, status, envelope if with_body else None, request_id)
+        document = envelope if with_body else None
+        return self._write(web, status, document, request_id, extra_headers)
 
     def _write_error(self, web: WebRequest, error: KuzzleError, request_id: str) -> int:
         envelope = bare_envelope(request_id, error.status, self._entrypoint.node_id)

@@ -139,16 +139,20 @@ class ServiceHttpTests(HttpTestCase):
     def test_response_headers(self) -> None:
         """
         Every answer is JSON and carries the request id, the node id, the
-        advertised request encodings and the CORS headers.
+        advertised request encodings and the CORS headers a browser reads on an
+        actual response; the method and header lists are for preflights only.
         """
         response, _ = self.send("GET", "/_now", X_Kuzzle_Request_Id="req-2")
         self.assertEqual(self.header(response, "content-type"), "application/json")
         self.assertEqual(self.header(response, "x-kuzzle-request-id"), "req-2")
         self.assertEqual(self.header(response, "x-kuzzle-node"), self.service.node_id)
         self.assertEqual(self.header(response, "accept-encoding"), "gzip,deflate,identity")
-        self.assertEqual(self.header(response, "access-control-allow-methods"), DEFAULT_METHODS)
-        self.assertEqual(self.header(response, "access-control-allow-headers"), DEFAULT_HEADERS)
+        self.assertEqual(self.header(response, "access-control-allow-origin"), "*")
         self.assertEqual(self.header(response, "access-control-allow-credentials"), "true")
+        self.assertIsNone(self.header(response, "access-control-allow-methods"))
+        preflight, _ = self.send("OPTIONS", "/_now")
+        self.assertEqual(self.header(preflight, "access-control-allow-methods"), DEFAULT_METHODS)
+        self.assertEqual(self.header(preflight, "access-control-allow-headers"), DEFAULT_HEADERS)
 
     def test_generated_request_id(self) -> None:
         """Without X-Kuzzle-Request-Id, each request gets a fresh id, in body and header."""
@@ -194,7 +198,7 @@ class ServiceHttpTests(HttpTestCase):
         self.assertEqual(response.code, 200)
         self.assertEqual(raw, b"")
         self.assertEqual(self.header(response, "content-type"), "application/json")
-        self.assertEqual(self.header(response, "access-control-allow-methods"), DEFAULT_METHODS)
+        self.assertEqual(self.header(response, "x-kuzzle-node"), self.service.node_id)
 
     def test_options_any_path(self) -> None:
         """OPTIONS on any path, routed or not, answers 200 with result {} and CORS headers."""
