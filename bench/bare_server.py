@@ -13,11 +13,13 @@ envelope, serialize it) and nothing more: no routing table, no access log, no he
 import argparse
 import sys
 import time
+from typing import Any
 
 import orjson
 from autobahn.twisted.resource import WebSocketResource
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
-from twisted.web.resource import NoResource, Resource
+from twisted.internet.endpoints import serverFromString
+from twisted.web.resource import IResource, NoResource, Resource
 from twisted.web.server import Site
 
 NODE_ID = "knode-bare-bench"
@@ -25,7 +27,7 @@ PING = b'{"p":1}'
 PONG = b'{"p":2}'
 
 
-def answer(request: object) -> dict:
+def answer(request: Any) -> dict[str, Any]:
     """The response envelope for one decoded request (``server:now`` or an error)."""
     if not isinstance(request, dict):
         request = {}
@@ -51,7 +53,7 @@ def answer(request: object) -> dict:
     }
 
 
-def decode(payload: bytes) -> object:
+def decode(payload: bytes) -> Any:
     try:
         return orjson.loads(payload)
     except orjson.JSONDecodeError:
@@ -81,7 +83,7 @@ class Query(Resource):
 class Root(Resource):
     """Upgrade requests to the WebSocket resource, ``/_query`` to the HTTP one."""
 
-    def __init__(self, websocket: Resource, query: Resource) -> None:
+    def __init__(self, websocket: IResource, query: IResource) -> None:
         super().__init__()
         self._websocket = websocket
         self._query = query
@@ -113,7 +115,8 @@ def main(argv: list[str]) -> None:
     factory = WebSocketServerFactory()
     factory.protocol = BareWebSocket
     root = Root(WebSocketResource(factory), Query())
-    reactor.listenTCP(args.port, QuietSite(root), interface=args.interface)
+    endpoint = serverFromString(reactor, f"tcp:{args.port}:interface={args.interface}")
+    endpoint.listen(QuietSite(root))
     reactor.run()
 
 

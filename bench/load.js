@@ -14,8 +14,7 @@
 
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
-const http = require('node:http');
-const WebSocket = require('ws');
+const path = require('node:path');
 
 const MODES = ['ws-now', 'ws-ping', 'http-query', 'ws-idle'];
 
@@ -33,7 +32,6 @@ function parseArgs(argv) {
     window: 24, // handshakes in flight per worker while opening idle connections
     serverPid: 0,
     clkTck: 100,
-    worker: -1,
   };
   const names = {
     '--mode': ['mode', String],
@@ -48,7 +46,6 @@ function parseArgs(argv) {
     '--window': ['window', Number],
     '--server-pid': ['serverPid', Number],
     '--clk-tck': ['clkTck', Number],
-    '--worker': ['worker', Number],
   };
   for (let i = 0; i < argv.length; i += 2) {
     const spec = names[argv[i]];
@@ -65,25 +62,39 @@ function parseArgs(argv) {
 // /proc readers (the master samples them at mark and stop)
 
 function coreTimes() {
+  // Per core, in clock ticks: user+nice+system (processes), irq+softirq, idle+iowait, total.
   const cores = {};
   for (const line of fs.readFileSync('/proc/stat', 'utf8').split('\n')) {
     const m = /^cpu(\d+) (.*)$/.exec(line);
     if (!m) continue;
     const f = m[2].trim().split(/\s+/).map(Number);
-    const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // without guest (already in user)
-    cores[m[1]] = { total, idle: f[3] + f[4] };
+    cores[m[1]] = {
+      procs: f[0] + f[1] + f[2],
+      irq: f[5] + f[6],
+      idle: f[3] + f[4],
+      total: f.slice(0, 8).reduce((a, b) => a + b, 0), // guest time is already in user
+    };
   }
   return cores;
 }
 
 function coreBusy(before, after) {
+  // Busy share of each core (anything but idle), and its irq+softirq part (loopback TCP).
   const busy = {};
   for (const id of Object.keys(after)) {
     const dt = after[id].total - before[id].total;
-    const di = after[id].idle - before[id].idle;
-    busy[`cpu${id}`] = dt > 0 ? round((dt - di) / dt, 3) : null;
+    busy[`cpu${id}`] =
+      dt > 0 ? round((dt - (after[id].idle - before[id].idle)) / dt, 3) : null;
+    busy[`cpu${id}_irq`] = dt > 0 ? round((after[id].irq - before[id].irq) / dt, 3) : null;
   }
   return busy;
+}
+
+function processSeconds(before, after, clkTck) {
+  // CPU seconds spent by all processes (user+nice+system) on all cores.
+  let ticks = 0;
+  for (const id of Object.keys(after)) ticks += after[id].procs - before[id].procs;
+  return ticks / clkTck;
 }
 
 function processTicks(pid) {
@@ -110,274 +121,14 @@ function round(x, digits) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
-// Worker side
-
-function nowRequest(id) {
-  return `{"controller":"server","action":"now","requestId":"${id}","volatile":{"sdkName":"bench"}}`;
-}
-
-const PING = '{"p":1}';
-const PONG = Buffer.from('{"p":2}');
-
-class Worker {
-  constructor(opts) {
-    this.opts = opts;
-    this.url = `ws://${opts.host}:${opts.port}/`;
-    this.sockets = [];
-    this.running = false;
-    this.count = 0;
-    this.errors = 0;
-    this.firstError = null;
-    this.newSockets = 0; // HTTP: sockets opened (keep-alive should keep this at C)
-  }
-
-  error(what) {
-    this.errors += 1;
-    if (this.firstError === null) this.firstError = String(what).slice(0, 300);
-  }
-
-  openSocket() {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.url, { perMessageDeflate: false });
-      ws.once('open', () => {
-        ws.removeAllListeners('error');
-        ws.on('error', (e) => this.error(e.message));
-        ws.on('close', () => {
-          if (this.running) this.error('connection closed by server');
-        });
-        resolve(ws);
-      });
-      ws.once('error', reject);
-    });
-  }
-
-  async openWithRetry() {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.openSocket();
-      } catch (e) {
-        if (attempt >= 5) throw e;
-        await sleep(100 * 2 ** attempt);
-      }
-    }
-  }
-
-  // ws-now / ws-ping: open the connections and wire the request/response loop
-  async connect(n) {
-    const ping = this.opts.mode === 'ws-ping';
-    for (let c = 0; c < n; c += 1) {
-      const ws = await this.openWithRetry();
-      const prefix = `${this.opts.worker}.${c}.`;
-      let seq = 0;
-      const pending = new Set();
-      const sendNext = () => {
-        if (ping) {
-          ws.send(PING);
-        } else {
-          const id = prefix + seq++;
-          pending.add(id);
-          ws.send(nowRequest(id));
-        }
-      };
-      ws.on('message', (data) => {
-        if (ping) {
-          if (PONG.equals(data)) this.count += 1;
-          else this.error(`unexpected answer ${data}`);
-        } else {
-          let msg;
-          try {
-            msg = JSON.parse(data);
-          } catch {
-            this.error(`not JSON: ${data}`);
-            return;
-          }
-          if (!pending.delete(msg.room)) {
-            this.error(`unmatched answer ${data}`);
-            return; // a stray message does not add a request in flight
-          }
-          if (msg.status === 200 && typeof msg.result?.now === 'number') this.count += 1;
-          else this.error(`bad answer ${data}`);
-        }
-        if (this.running) sendNext();
-      });
-      ws.startLoop = () => {
-        for (let i = 0; i < this.opts.inflight; i += 1) sendNext();
-      };
-      this.sockets.push(ws);
-    }
-  }
-
-  startWs() {
-    this.running = true;
-    for (const ws of this.sockets) ws.startLoop();
-  }
-
-  // http-query: C loops, each one POST in flight on its own keep-alive socket
-  startHttp(n) {
-    this.running = true;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: n, maxFreeSockets: n });
-    const prefix = `${this.opts.worker}.`;
-    let seq = 0;
-    const loop = () => {
-      if (!this.running) return;
-      const id = prefix + seq++;
-      const body = nowRequest(id);
-      const req = http.request(
-        {
-          host: this.opts.host,
-          port: this.opts.port,
-          method: 'POST',
-          path: '/_query',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
-        },
-        (res) => {
-          const chunks = [];
-          res.on('data', (chunk) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            let msg = null;
-            try {
-              msg = JSON.parse(text);
-            } catch {
-              // counted as an error below
-            }
-            if (
-              res.statusCode === 200 &&
-              msg !== null &&
-              msg.requestId === id &&
-              typeof msg.result?.now === 'number'
-            ) {
-              this.count += 1;
-            } else {
-              this.error(`bad answer ${res.statusCode} ${text}`);
-            }
-            setImmediate(loop);
-          });
-        },
-      );
-      req.on('socket', (socket) => {
-        if (!req.reusedSocket) this.newSockets += 1;
-        socket.setNoDelay(true);
-      });
-      req.on('error', (e) => {
-        this.error(e.message);
-        if (this.running) setTimeout(loop, 10);
-      });
-      req.end(body);
-    };
-    for (let c = 0; c < n; c += 1) loop();
-  }
-
-  // ws-idle: one warm-up exchange so the server has loaded every code path
-  async warm() {
-    const ws = await this.openWithRetry();
-    await new Promise((resolve) => {
-      ws.once('message', resolve);
-      ws.send(nowRequest('warm-up'));
-    });
-    ws.close();
-  }
-
-  // ws-idle: open n connections, at most `window` handshakes at a time, and keep them
-  async openIdle(n) {
-    let next = 0;
-    let failed = 0;
-    const lane = async () => {
-      while (next < n) {
-        next += 1;
-        try {
-          const ws = await this.openWithRetry();
-          ws.on('close', () => {
-            ws.closed = true;
-          });
-          this.sockets.push(ws);
-        } catch (e) {
-          failed += 1;
-          this.error(e.message);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.opts.window, n) }, lane));
-    return failed;
-  }
-
-  snapshot() {
-    return {
-      count: this.count,
-      errors: this.errors,
-      cpu: process.cpuUsage(),
-      hr: Number(process.hrtime.bigint() / 1000n), // microseconds
-    };
-  }
-}
-
-function runWorker(opts) {
-  const w = new Worker(opts);
-  const reply = (msg) => process.send(msg);
-  process.on('message', async (msg) => {
-    try {
-      switch (msg.cmd) {
-        case 'connect':
-          if (opts.mode !== 'http-query') await w.connect(msg.n);
-          w.n = msg.n;
-          reply({ ev: 'ready' });
-          break;
-        case 'start':
-          if (opts.mode === 'http-query') w.startHttp(w.n);
-          else w.startWs();
-          reply({ ev: 'started' });
-          break;
-        case 'mark':
-          w.newSockets = 0;
-          reply({ ev: 'marked', snap: w.snapshot() });
-          break;
-        case 'stop': {
-          const snap = w.snapshot();
-          w.running = false;
-          reply({
-            ev: 'stopped',
-            snap,
-            newSockets: w.newSockets,
-            firstError: w.firstError,
-          });
-          break;
-        }
-        case 'warm':
-          await w.warm();
-          reply({ ev: 'warmed' });
-          break;
-        case 'idle': {
-          const failed = await w.openIdle(msg.n);
-          reply({ ev: 'opened', opened: w.sockets.length, failed, firstError: w.firstError });
-          break;
-        }
-        case 'check':
-          reply({ ev: 'checked', open: w.sockets.filter((s) => !s.closed).length });
-          break;
-        case 'exit':
-          for (const ws of w.sockets) ws.terminate();
-          process.exit(0);
-          break;
-        default:
-          throw new Error(`unknown command ${msg.cmd}`);
-      }
-    } catch (e) {
-      reply({ ev: 'failed', error: String(e && e.stack ? e.stack : e) });
-    }
-  });
-  process.on('disconnect', () => process.exit(0));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Master side
 
 class Workers {
   constructor(opts) {
     this.procs = [];
-    const args = process.argv.slice(2);
     for (let i = 0; i < opts.workers; i += 1) {
-      const child = fork(__filename, [...args, '--worker', String(i)], { stdio: 'inherit' });
+      const options = JSON.stringify({ ...opts, worker: i });
+      const child = fork(path.join(__dirname, 'load_worker.js'), [options], { stdio: 'inherit' });
       child.inbox = [];
       child.waiters = [];
       child.on('message', (msg) => {
@@ -434,11 +185,13 @@ async function throughput(opts, workers) {
 
   const serverBefore = processTicks(opts.serverPid);
   const coresBefore = coreTimes();
+  const masterBefore = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const marks = await workers.ask('mark');
   await sleep(opts.duration * 1000);
   const stops = await workers.ask('stop');
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const masterAfter = process.cpuUsage();
   const coresAfter = coreTimes();
   const serverAfter = processTicks(opts.serverPid);
 
@@ -458,6 +211,17 @@ async function throughput(opts, workers) {
     };
   });
   const sum = (key) => perWorker.reduce((acc, w) => acc + w[key], 0);
+  const serverCpu =
+    serverBefore === null || serverAfter === null
+      ? null
+      : (serverAfter - serverBefore) / opts.clkTck / wall;
+  const masterUs = masterAfter.user - masterBefore.user + masterAfter.system - masterBefore.system;
+  // Other processes (other users of the machine, kernel threads): the interference measure.
+  const otherCpu =
+    processSeconds(coresBefore, coresAfter, opts.clkTck) / wall -
+    (serverCpu ?? 0) -
+    sum('cpu') -
+    masterUs / 1e6 / wall;
   return {
     per_second: round(sum('per_second'), 1),
     responses: sum('responses'),
@@ -465,10 +229,8 @@ async function throughput(opts, workers) {
     window_s: round(wall, 3),
     load_cpu_total: round(sum('cpu'), 3),
     per_worker: perWorker,
-    server_cpu:
-      serverBefore === null || serverAfter === null
-        ? null
-        : round((serverAfter - serverBefore) / opts.clkTck / wall, 3),
+    server_cpu: serverCpu === null ? null : round(serverCpu, 3),
+    other_cpu: round(Math.max(0, otherCpu), 3),
     cores_busy: coreBusy(coresBefore, coresAfter),
   };
 }
@@ -534,12 +296,7 @@ async function runMaster(opts) {
   setTimeout(() => process.exit(0), 2000).unref();
 }
 
-const opts = parseArgs(process.argv.slice(2));
-if (opts.worker >= 0) {
-  runWorker(opts);
-} else {
-  runMaster(opts).catch((e) => {
-    console.error(e && e.stack ? e.stack : e);
-    process.exit(1);
-  });
-}
+runMaster(parseArgs(process.argv.slice(2))).catch((e) => {
+  console.error(e && e.stack ? e.stack : e);
+  process.exit(1);
+});
