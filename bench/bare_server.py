@@ -46,7 +46,8 @@ def answer(request: Any) -> dict[str, Any]:
         "action": action,
         "index": None,
         "collection": None,
-        "volatile": None,
+        # Kuzzle echoes the request's volatile in its response: the same protocol work.
+        "volatile": request.get("volatile"),
         "result": result,
         "node": NODE_ID,
         "headers": {},

@@ -18,7 +18,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import Interface, implementer
+from zope.interface import Interface
 
 from kuzzle_tx.api.controller import Action, Controller
 from kuzzle_tx.api.request import Request
@@ -42,14 +42,6 @@ class IGate(Interface):
 
     def admit(request: Request) -> Deferred[None] | None:
         """Return None (or a Deferred) when the request may run; raise KuzzleError if not."""
-
-
-@implementer(IGate)
-class OpenGate:
-    """Every caller is the anonymous user with every right (Kuzzle's first start)."""
-
-    def admit(self, request: Request) -> None:
-        request.user_id = "-1"
 
 
 class Funnel:
@@ -77,9 +69,11 @@ class Funnel:
         self._buffer_size = buffer_size
         self._warning_threshold = buffer_warning_threshold
         self._strict_sdk = strict_sdk_version
-        self._gate: IGate = gate if gate is not None else OpenGate()
+        # No gate: every caller is anonymous with every right (Kuzzle's first start).
+        self._gate = gate
         self.connection_alive = connection_alive
         self._origins = origin_policy
+        self._check_origin = origin_policy is not None and not origin_policy.allow_all
         self._queue: deque[tuple[Request, Callable[[Request], object]]] = deque()
         self._idle_waiters: list[Deferred[None]] = []
         self.running = 0
@@ -120,7 +114,7 @@ class Funnel:
         The protocols use this form: a synchronous action answers without any
         Deferred being built, which matters on the per-message hot path.
         """
-        if request.error is None:
+        if request.error is None and (self._check_origin or self.shutting_down):
             error = self._refusal(request)
             if error is not None:
                 request.set_error(error)
@@ -140,7 +134,7 @@ class Funnel:
                 )
 
     def _refusal(self, request: Request) -> KuzzleError | None:
-        if self._origins is not None and not self._origins.allow_all:
+        if self._origins is not None and self._check_origin:
             origin = request.connection.headers.get("origin")
             if not self._origins.allows(origin):
                 return KuzzleError("api.process.unauthorized_origin", origin)
@@ -163,13 +157,15 @@ class Funnel:
                 )
                 outcome.addCallback(lambda _: self._done(request, respond))
                 return
-            request.set_result(outcome)
+            request.result = outcome
+            request.status = 200
         self._done(request, respond)
 
     def _process(self, request: Request) -> Any:
-        admitted = self._gate.admit(request)
-        if admitted is not None:
-            return admitted.addCallback(lambda _: self._act(request))
+        if self._gate is not None:
+            admitted = self._gate.admit(request)
+            if admitted is not None:
+                return admitted.addCallback(lambda _: self._act(request))
         return self._act(request)
 
     def _act(self, request: Request) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from twisted.internet.interfaces import IReactorTime
@@ -147,12 +148,16 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
             return
         assert self.connection is not None
         request = request_from_payload(parsed, self.connection, int(now * 1000))
-        factory.entrypoint.submit(request, self._respond)
+        factory.submit(request, self._respond)
 
     def _respond(self, request: Request) -> None:
         envelope = request.envelope(self.factory.entrypoint.node_id)
         envelope["room"] = request.id
-        self.send_payload(codec.dumps(envelope))
+        try:
+            data = orjson.dumps(envelope)
+        except TypeError:  # what orjson cannot encode (huge integers): the slower codec
+            data = codec.dumps(envelope)
+        self.send_payload(data)
 
     def _send_error(self, error: KuzzleError) -> None:
         """An error that came before a request existed: Kuzzle sends it without ``room``."""
@@ -186,6 +191,7 @@ class KuzzleWebSocketFactory(WebSocketServerFactory):
     ) -> None:
         super().__init__(reactor=clock, server=None)
         self.entrypoint = entrypoint
+        self.submit = entrypoint.submit
         self.clock = clock
         self.clients: set[KuzzleWebSocketProtocol] = set()
         self.idle_timeout = config.idle_timeout / 1000.0
