@@ -49,18 +49,20 @@ class HttpApiResource(Resource):
         self._max_size = config.server.max_request_size
         accepted_encodings = b"gzip,deflate,identity" if self._allow_compression else b"identity"
         # Headers every response carries, validated and encoded once.
-        self._constant_headers = Headers(
-            {
-                b"content-type": [b"application/json"],
-                b"x-kuzzle-node": [entrypoint.node_id.encode()],
-                b"accept-encoding": [accepted_encodings],
-                **{
-                    name.encode(): [value.encode()]
-                    for name, value in self._cors.response_headers().items()
-                },
-                # Replaced by the request's Origin when it sends one.
-                **({b"access-control-allow-origin": [b"*"]} if self._cors.allow_all else {}),
-            }
+        self._constant_headers = _frozen_raw_headers(
+            Headers(
+                {
+                    b"content-type": [b"application/json"],
+                    b"x-kuzzle-node": [entrypoint.node_id.encode()],
+                    b"accept-encoding": [accepted_encodings],
+                    **{
+                        name.encode(): [value.encode()]
+                        for name, value in self._cors.response_headers().items()
+                    },
+                    # Replaced by the request's Origin when it sends one.
+                    **({b"access-control-allow-origin": [b"*"]} if self._cors.allow_all else {}),
+                }
+            )
         )
 
     # -- dispatch ---------------------------------------------------------------------
@@ -239,19 +241,27 @@ class HttpApiResource(Resource):
         return data
 
 
-def _copy_headers(source: Headers, target: Headers) -> None:
+def _frozen_raw_headers(headers: Headers) -> dict[bytes, tuple[bytes, ...]]:
     """
-    Copy already-validated headers. Going through ``setRawHeaders`` re-validates
-    and re-encodes every value on every response, a measurable share of a small
-    request's cost; Headers keeps them in ``_rawHeaders`` since Twisted 8.
+    Twisted's validated, encoded form of ``headers``, with tuples for values:
+    shared by every response, so an ``addRawHeader`` on one of these names fails
+    loudly instead of leaking into later responses.
+    """
+    return {name: tuple(values) for name, values in headers._rawHeaders.items()}
+
+
+def _copy_headers(source: dict[bytes, tuple[bytes, ...]], target: Headers) -> None:
+    """
+    Copy already-validated headers. ``setRawHeaders`` re-validates and re-encodes
+    every value on every response, a measurable share of a small request's cost;
+    Headers keeps its table in ``_rawHeaders`` (since Twisted 8).
     """
     raw = getattr(target, "_rawHeaders", None)
     if isinstance(raw, dict):
-        # Fresh lists: Twisted appends to them (addRawHeader).
-        raw.update({name: values[:] for name, values in source._rawHeaders.items()})
+        raw.update(source)
     else:  # pragma: no cover - a Twisted that stores headers differently
-        for name, values in source.getAllRawHeaders():
-            target.setRawHeaders(name, values)
+        for name, values in source.items():
+            target.setRawHeaders(name, list(values))
 
 
 class HeaderView(Mapping[str, str]):
