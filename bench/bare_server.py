@@ -109,6 +109,11 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--port", type=int, default=7512)
     parser.add_argument("--interface", default="127.0.0.1")
+    parser.add_argument(
+        "--no-form-parsing",
+        action="store_true",
+        help="switch off twisted.web's POST form parsing (kuzzle_tx does)",
+    )
     args = parser.parse_args(argv)
 
     from twisted.internet import reactor
@@ -117,7 +122,9 @@ def main(argv: list[str]) -> None:
     factory.protocol = BareWebSocket
     root = Root(WebSocketResource(factory), Query())
     endpoint = serverFromString(reactor, f"tcp:{args.port}:interface={args.interface}")
-    endpoint.listen(QuietSite(root))
+    # Twisted's defaults parse form bodies (and every POST's content type, through the
+    # email package) into request.args; --no-form-parsing skips that, as kuzzle_tx does.
+    endpoint.listen(QuietSite(root, parsePOSTFormSubmission=not args.no_form_parsing))
     reactor.run()
 
 

@@ -159,6 +159,14 @@ def report(results: dict, skipped: dict, args: argparse.Namespace) -> tuple[str,
             ratio_rows.append(
                 [mode, f"{other} / bare", unit, f"{r:.2f}", per_cpu_text, goal, verdict]
             )
+        lean = ratio(mode, by_target.get("kuzzle_tx"), by_target.get("bare-lean"))
+        if lean is not None:
+            ratios.setdefault("kuzzle_tx", {}).setdefault(mode, {})["vs_bare_lean"] = round(
+                lean, 3
+            )
+            ratio_rows.append(
+                [mode, "kuzzle_tx / bare-lean", unit, f"{lean:.2f}", "", "(reference)", ""]
+            )
     if ratio_rows:
         header = ["mode", "ratio", "of", "value", "per server CPU-s", "target", ""]
         text += [table(ratio_rows, header), ""]

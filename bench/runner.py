@@ -27,7 +27,10 @@ REPO = BENCH.parent
 VENV_BIN = REPO / ".venv" / "bin"
 
 MODES = ("ws-now", "ws-ping", "http-query", "ws-idle")
-TARGETS = ("bare", "kuzzle_tx", "node-ws")
+TARGETS = ("bare", "kuzzle_tx", "bare-lean", "node-ws")
+# bare-lean: the bare server with twisted.web's POST form parsing off, as kuzzle_tx runs it
+# (HTTP only: its WebSocket side is the bare server's).
+HTTP_ONLY_TARGETS = ("bare-lean",)
 # Options passed through to bench/load.js, and the configuration recorded in --json.
 LOAD_OPTIONS = ("connections", "inflight", "duration", "warmup", "workers", "idle")
 CONFIG = (
@@ -196,6 +199,9 @@ def server_env() -> dict[str, str]:
 def server_command(target: str, port: int, data_dir: str, args: argparse.Namespace) -> list:
     if target == "bare":
         return [str(VENV_BIN / "python"), "bench/bare_server.py", "--port", str(port)]
+    if target == "bare-lean":
+        bare = [str(VENV_BIN / "python"), "bench/bare_server.py", "--port", str(port)]
+        return [*bare, "--no-form-parsing"]
     if target == "node-ws":
         return ["node", "bench/node_server.js", "--port", str(port)]
     return shlex.split(args.kuzzle_cmd.format(port=port, data_dir=data_dir))
@@ -344,11 +350,12 @@ def measure_mode(
     """Every target once; then the bare and kuzzle_tx targets with no undisturbed run again
     (later, so that a passing disturbance can end), as long as the repeats and the ``later``
     seconds of runs still to come fit in the time budget."""
-    attempts: dict[str, list[dict]] = {target: [] for target in args.target_list}
+    targets = [t for t in args.target_list if mode == "http-query" or t not in HTTP_ONLY_TARGETS]
+    attempts: dict[str, list[dict]] = {target: [] for target in targets}
     rounds = max(1, args.rounds) if mode != "ws-idle" else 1
     for number in range(rounds):
         # Alternate the order, so neither side always runs on a warmer (or hotter) machine.
-        order = args.target_list if number % 2 == 0 else args.target_list[::-1]
+        order = targets if number % 2 == 0 else targets[::-1]
         for target in order:
             if number and target == "node-ws":
                 continue  # a reference point: one run is enough

@@ -64,7 +64,10 @@ class EntryPoint:
         channel: IClientChannel | None = None,
     ) -> Connection:
         connection = Connection(
-            f"{self._id_prefix}{next(self._ids)}", protocol, ips, headers or {}
+            f"{self._id_prefix}{next(self._ids)}",
+            protocol,
+            ips,
+            headers if headers is not None else {},
         )
         self._connections[connection.id] = connection
         self._per_protocol[protocol] += 1

@@ -145,9 +145,8 @@ class HttpApiResource(Resource):
         connection = entrypoint.open(
             "http", (getattr(peer, "host", ""),), HeaderView(web.requestHeaders)
         )
-        request = request_from_payload(
-            payload, connection, entrypoint.now_ms(), request_id, query_flags
-        )
+        now = int(entrypoint.clock.seconds() * 1000)
+        request = request_from_payload(payload, connection, now, request_id, query_flags)
         answered: list[bool] = []
         gone: list[bool] = []
 
@@ -158,14 +157,14 @@ class HttpApiResource(Resource):
                 envelope = done.envelope(entrypoint.node_id)
                 self._write(web, done.status, envelope, done.id, done.response_headers)
 
-        def client_went_away(_: Failure) -> None:
-            # Queued work for this connection is dropped; nothing is written back.
-            gone.append(True)
-            entrypoint.close(connection)
-
         entrypoint.submit(request, respond)
         if not answered:
-            # Only requests still running need to hear about a client that leaves.
+            # Only requests still running need to hear about a client that leaves:
+            # their queued work is dropped and nothing is written back.
+            def client_went_away(_: Failure) -> None:
+                gone.append(True)
+                entrypoint.close(connection)
+
             web.notifyFinish().addErrback(client_went_away)
         return NOT_DONE_YET
 

@@ -204,7 +204,9 @@ class KuzzleSite(Site):
         access_log_format: str = "combined",
         ip_offset: int = 0,
     ) -> None:
-        super().__init__(resource, reactor=clock)
+        # The API decodes bodies itself (http_body.py); Twisted would parse form bodies
+        # into request.args a second time, and the content type through `email`.
+        super().__init__(resource, reactor=clock, parsePOSTFormSubmission=False)
         self.max_request_size = max_request_size
         self.headers_timeout = headers_timeout_ms / 1000.0
         self.cors = cors
