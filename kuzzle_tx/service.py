@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.test_embedding,tests.network.test_site -*-
 """
 `KuzzleService` builds the whole object graph from a `Config` and owns its
 lifecycle: listeners, the WebSocket idle sweep, and a graceful shutdown.
@@ -61,6 +61,7 @@ class KuzzleService(MultiService):
         limits = config.limits
 
         self.router = Router(ROUTES)
+        self._api_description: dict[str, Any] | None = None
         controllers = [
             ServerController(clock, config, __version__, self._public_api, self._metrics),
             AuthController(),
@@ -114,7 +115,10 @@ class KuzzleService(MultiService):
     # -- what the server controller reports -------------------------------------------
 
     def _public_api(self) -> dict[str, Any]:
-        return public_api(ROUTES, self.funnel.implemented())
+        # The controllers are fixed once built: describe them once.
+        if self._api_description is None:
+            self._api_description = public_api(ROUTES, self.funnel.implemented())
+        return self._api_description
 
     def _metrics(self) -> dict[str, Any]:
         return {
