@@ -76,6 +76,9 @@ _CATALOGUE_SOURCE: tuple[tuple[str, int, tuple[_Subdomain, ...]], ...] = (
             ("body_required", 8, "BadRequestError", "The request must specify a body."),
             ("forbidden_argument", 11, "BadRequestError",
              'The argument "%s" is not allowed by this API action.'),
+            ("koncorde_restricted_keyword", 13, "BadRequestError",
+             'The %s "%s" of Koncorde DSL is not supported for search queries.'),
+            ("koncorde_dsl_error", 14, "BadRequestError", "%s"),
         )),
         ("process", 2, (
             ("overloaded", 2, "ServiceUnavailableError",

@@ -27,6 +27,7 @@ from twisted.web.resource import IResource
 
 from kuzzle_tx import __version__
 from kuzzle_tx.api.controllers.auth import AuthController
+from kuzzle_tx.api.controllers.realtime import RealtimeController
 from kuzzle_tx.api.controllers.server import ServerController
 from kuzzle_tx.api.funnel import Funnel
 from kuzzle_tx.config import Config
@@ -36,6 +37,9 @@ from kuzzle_tx.network.http import HttpApiResource
 from kuzzle_tx.network.routes import ROUTES, Router, public_api
 from kuzzle_tx.network.site import KuzzleResource, KuzzleSite
 from kuzzle_tx.network.websocket import KuzzleWebSocketFactory
+from kuzzle_tx.realtime.engine import RealtimeEngine
+from kuzzle_tx.realtime.hotel import Hotel
+from kuzzle_tx.realtime.koncorde import Koncorde
 
 # How long a graceful stop waits for requests in flight before giving up on them.
 SHUTDOWN_GRACE_SECONDS = 5.0
@@ -62,9 +66,18 @@ class KuzzleService(MultiService):
 
         self.router = Router(ROUTES)
         self._api_description: dict[str, Any] | None = None
+        self.realtime = RealtimeEngine(
+            Koncorde(max_conditions=limits.subscription_conditions_count),
+            Hotel(max_rooms=limits.subscription_rooms),
+            # The entry point is built below, from the funnel that needs the controllers.
+            broadcast=lambda connection_ids, data: self.entrypoint.broadcast(connection_ids, data),
+            node_id=self.node_id,
+            now_ms=lambda: int(clock.seconds() * 1000),
+        )
         controllers = [
             ServerController(clock, config, __version__, self._public_api, self._metrics),
             AuthController(),
+            RealtimeController(self.realtime, clock),
         ]
         self.funnel = Funnel(
             controllers,
@@ -75,6 +88,7 @@ class KuzzleService(MultiService):
             origin_policy=OriginPolicy(config.http),
         )
         self.entrypoint = EntryPoint(self.funnel, clock, self.node_id)
+        self.entrypoint.on_close(self.realtime.disconnect)
 
         websocket = config.server.websocket
         self.websocket_factory: KuzzleWebSocketFactory | None = None
@@ -129,7 +143,7 @@ class KuzzleService(MultiService):
                 "failedRequests": self.funnel.failed,
             },
             "network": {"connections": self.entrypoint.connection_counts()},
-            "realtime": {"rooms": 0, "subscriptions": 0},
+            "realtime": self.realtime.hotel.metrics(),
         }
 
     # -- lifecycle --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -29,6 +29,12 @@ class IClientChannel(Interface):
     def send_payload(data: bytes) -> None:
         """Send one already-serialized message to the client."""
 
+    def send_shared(data: bytes, prepared: dict[str, object]) -> None:
+        """
+        Send a message that many clients receive: ``prepared`` is shared by the
+        recipients of ``data``, so that a protocol frames it once for all of them.
+        """
+
     def close_going_away(reason: str) -> None:
         """Close the connection with a code that makes clients reconnect (1001)."""
 
@@ -43,6 +49,7 @@ class EntryPoint:
         self._connections: dict[str, Connection] = {}
         self._channels: dict[str, IClientChannel] = {}
         self._per_protocol: Counter[str] = Counter()
+        self._close_listeners: list[Callable[[Connection], object]] = []
         # Connection ids only need to be unique on this node; a counter is cheaper than uuid4.
         self._id_prefix = f"{uuid.uuid4().hex[:12]}-"
         self._ids = itertools.count(1)
@@ -76,9 +83,31 @@ class EntryPoint:
         return connection
 
     def close(self, connection: Connection) -> None:
-        if self._connections.pop(connection.id, None) is not None:
-            self._per_protocol[connection.protocol] -= 1
+        if self._connections.pop(connection.id, None) is None:
+            return
+        self._per_protocol[connection.protocol] -= 1
         self._channels.pop(connection.id, None)
+        for listener in self._close_listeners:
+            try:
+                listener(connection)
+            except Exception:
+                self.log.failure("A connection-close listener failed")
+
+    def on_close(self, listener: Callable[[Connection], object]) -> None:
+        """Call ``listener(connection)`` when a connection goes away (realtime cleanup)."""
+        self._close_listeners.append(listener)
+
+    def broadcast(self, connection_ids: Iterable[str], data: bytes) -> int:
+        """Send one serialized message to several connections; returns how many got it."""
+        prepared: dict[str, object] = {}
+        sent = 0
+        channels = self._channels
+        for connection_id in connection_ids:
+            channel = channels.get(connection_id)
+            if channel is not None:
+                channel.send_shared(data, prepared)
+                sent += 1
+        return sent
 
     def is_connected(self, connection_id: str) -> bool:
         return connection_id in self._connections

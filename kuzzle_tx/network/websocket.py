@@ -122,6 +122,17 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
                 self.last_activity = self.factory.clock.seconds()
             self.sendMessage(data, False)
 
+    def send_shared(self, data: bytes, prepared: dict[str, object]) -> None:
+        # One PreparedMessage (framed once) for every WebSocket recipient of ``data``.
+        if self.state != self.STATE_OPEN:
+            return
+        message = prepared.get("websocket")
+        if message is None:
+            message = prepared["websocket"] = self.factory.prepareMessage(data, False)
+        if self.factory.reset_idle_on_send:
+            self.last_activity = self.factory.clock.seconds()
+        self.sendPreparedMessage(message)  # type: ignore[arg-type]
+
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         factory = self.factory
         now = factory.clock.seconds()
