@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -21,6 +21,9 @@ from zope.interface import Interface
 
 from kuzzle_tx.api.funnel import Funnel
 from kuzzle_tx.api.request import Connection, Request
+
+# Connections served per reactor turn by one broadcast (a few milliseconds of work).
+BROADCAST_CHUNK = 1000
 
 
 class IClientChannel(Interface):
@@ -50,6 +53,7 @@ class EntryPoint:
         self._channels: dict[str, IClientChannel] = {}
         self._per_protocol: Counter[str] = Counter()
         self._close_listeners: list[Callable[[Connection], object]] = []
+        self._broadcasts: deque[tuple[Iterator[str], bytes, dict[str, object]]] = deque()
         # Connection ids only need to be unique on this node; a counter is cheaper than uuid4.
         self._id_prefix = f"{uuid.uuid4().hex[:12]}-"
         self._ids = itertools.count(1)
@@ -97,17 +101,34 @@ class EntryPoint:
         """Call ``listener(connection)`` when a connection goes away (realtime cleanup)."""
         self._close_listeners.append(listener)
 
-    def broadcast(self, connection_ids: Iterable[str], data: bytes) -> int:
-        """Send one serialized message to several connections; returns how many got it."""
-        prepared: dict[str, object] = {}
-        sent = 0
+    def broadcast(self, connection_ids: Iterable[str], data: bytes) -> None:
+        """
+        Send one serialized message to several connections.
+
+        Large audiences are served `BROADCAST_CHUNK` connections per reactor turn,
+        so one publication to a huge room cannot freeze the server; broadcasts are
+        queued, so every connection sees notifications in the order they were made.
+        """
+        self._broadcasts.append((iter(list(connection_ids)), data, {}))
+        if len(self._broadcasts) == 1:
+            self._send_broadcasts()
+
+    def _send_broadcasts(self) -> None:
+        budget = BROADCAST_CHUNK
         channels = self._channels
-        for connection_id in connection_ids:
-            channel = channels.get(connection_id)
-            if channel is not None:
-                channel.send_shared(data, prepared)
-                sent += 1
-        return sent
+        while self._broadcasts and budget > 0:
+            recipients, data, prepared = self._broadcasts[0]
+            for connection_id in recipients:
+                channel = channels.get(connection_id)
+                if channel is not None:
+                    channel.send_shared(data, prepared)
+                budget -= 1
+                if budget == 0:
+                    break
+            else:
+                self._broadcasts.popleft()
+        if self._broadcasts:
+            self.clock.callLater(0, self._send_broadcasts)
 
     def is_connected(self, connection_id: str) -> bool:
         return connection_id in self._connections

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IConsumer, IPushProducer, IReactorTime
 from twisted.internet.protocol import connectionDone
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -39,8 +39,12 @@ PONG_FRAME = b'{"p":2}'
 CLOSE_GOING_AWAY = 1001
 CLOSE_INTERNAL_ERROR = 1011
 
+# Notification bytes a socket may fall behind by, beyond the transport's own buffer,
+# before it is closed (1011): a client that stops reading costs bounded memory.
+MAX_BACKLOG = 4 * 1024 * 1024
 
-@implementer(IClientChannel)
+
+@implementer(IClientChannel, IPushProducer)
 class KuzzleWebSocketProtocol(WebSocketServerProtocol):
     # No `log` override: autobahn's txaio logger drops debug calls at no cost, a
     # twisted.logger.Logger would build an event for each of them on the hot path.
@@ -51,6 +55,8 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
     _auto_pinged = False
     _rate_window = -1
     _rate_count = 0
+    _write_paused = False
+    _backlog = 0
 
     # -- opening and closing ----------------------------------------------------------
 
@@ -71,6 +77,24 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         )
         self.factory.clients.add(self)
         self.touch()
+        # Hear about a full write buffer (Twisted pauses its producer): the HTTP
+        # channel that carried the handshake is the transport's producer until now.
+        consumer = IConsumer(self.transport, None)
+        if consumer is not None:
+            consumer.unregisterProducer()
+            consumer.registerProducer(self, True)
+
+    # -- back-pressure (IPushProducer, for the transport) -------------------------------
+
+    def pauseProducing(self) -> None:  # noqa: N802
+        self._write_paused = True
+
+    def resumeProducing(self) -> None:  # noqa: N802
+        self._write_paused = False
+        self._backlog = 0
+
+    def stopProducing(self) -> None:  # noqa: N802
+        self._write_paused = True
 
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
         self.factory.clients.discard(self)
@@ -126,6 +150,12 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         # One PreparedMessage (framed once) for every WebSocket recipient of ``data``.
         if self.state != self.STATE_OPEN:
             return
+        if self._write_paused:
+            # The client does not read fast enough: bound what waits for it.
+            self._backlog += len(data)
+            if self._backlog > MAX_BACKLOG:
+                self.close_with(CLOSE_INTERNAL_ERROR, "too much backpressure: client is too slow")
+                return
         message = prepared.get("websocket")
         if message is None:
             message = prepared["websocket"] = self.factory.prepareMessage(data, False)

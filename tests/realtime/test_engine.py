@@ -186,3 +186,79 @@ class RealtimeTests(SynchronousTestCase):
         self.subscribe(subscriber)
         self.call(publisher, "publish", index="shop", collection="orders", body={"status": "paid"})
         self.assertEqual(len(self.notifications(subscriber, channel)), 1)
+
+
+class FanOutTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = memory_service(memory_config(), self.clock)
+        self.service.startService()
+
+    def subscribed_clients(self, count: int) -> tuple[list[MemoryWebSocketClient], str]:
+        clients = []
+        channel = ""
+        for n in range(count):
+            client = MemoryWebSocketClient(self.service.websocket_factory)
+            client.send_json(
+                {
+                    "controller": "realtime",
+                    "action": "subscribe",
+                    "index": "i",
+                    "collection": "c",
+                    "body": {},
+                    "requestId": f"s{n}",
+                }
+            )
+            channel = client.messages()[-1]["result"]["channel"]
+            clients.append(client)
+        return clients, channel
+
+    def publish(self, publisher: MemoryWebSocketClient, n: int, size: int = 10) -> None:
+        publisher.send_json(
+            {
+                "controller": "realtime",
+                "action": "publish",
+                "index": "i",
+                "collection": "c",
+                "body": {"n": n, "pad": "x" * size},
+            }
+        )
+
+    def received(self, client: MemoryWebSocketClient, channel: str) -> list[int]:
+        return [m["result"]["_source"]["n"] for m in client.messages() if m.get("room") == channel]
+
+    def test_large_rooms_are_sent_in_chunks_in_order(self) -> None:
+        """A room of 2,500 is served 1,000 sockets per reactor turn, notifications in order."""
+        clients, channel = self.subscribed_clients(2500)
+        publisher = MemoryWebSocketClient(self.service.websocket_factory)
+        self.publish(publisher, 1)
+        self.publish(publisher, 2)
+        served = sum(1 for client in clients if self.received(client, channel))
+        self.assertEqual(served, 1000)
+        self.clock.advance(0)
+        self.clock.advance(0)
+        self.clock.advance(0)
+        self.clock.advance(0)
+        self.clock.advance(0)
+        self.assertEqual({tuple(self.received(client, channel)) for client in clients}, {(1, 2)})
+
+    def test_slow_consumer_is_disconnected(self) -> None:
+        """A socket whose client stops reading is closed with 1011 past its backlog cap."""
+        (slow, fast), channel = self.subscribed_clients(2)
+        slow.protocol.pauseProducing()  # what the transport does when its buffer is full
+        publisher = MemoryWebSocketClient(self.service.websocket_factory)
+        for n in range(6):
+            self.publish(publisher, n, size=900 * 1024)
+        self.assertEqual(slow.close_code(), 1011)
+        self.assertEqual(self.received(fast, channel), list(range(6)))
+
+    def test_resumed_consumer_starts_afresh(self) -> None:
+        """A client that catches up (the transport resumes) is not closed."""
+        (client,), channel = self.subscribed_clients(1)
+        publisher = MemoryWebSocketClient(self.service.websocket_factory)
+        for n in range(8):
+            client.protocol.pauseProducing()
+            self.publish(publisher, n, size=900 * 1024)
+            client.protocol.resumeProducing()
+        self.assertIsNone(client.close_code())
+        self.assertEqual(len(self.received(client, channel)), 8)
