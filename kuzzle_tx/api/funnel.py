@@ -18,11 +18,11 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import Interface
 
 from kuzzle_tx.api.controller import Action, Controller
 from kuzzle_tx.api.request import Request
 from kuzzle_tx.errors import KuzzleError, internal_error
+from kuzzle_tx.interfaces import IGate
 from kuzzle_tx.network.cors import OriginPolicy
 
 # Minimum major version per SDK name (Kuzzle's sdkCompatibility table).
@@ -35,13 +35,6 @@ SDK_MIN_MAJOR: Mapping[str, int] = {
     "go": 3,
     "php": 4,
 }
-
-
-class IGate(Interface):
-    """Authentication and rights, run before the controller lookup."""
-
-    def admit(request: Request) -> Deferred[None] | None:
-        """Return None (or a Deferred) when the request may run; raise KuzzleError if not."""
 
 
 class Funnel:

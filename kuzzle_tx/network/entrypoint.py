@@ -17,29 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
-from zope.interface import Interface
 
 from kuzzle_tx.api.funnel import Funnel
 from kuzzle_tx.api.request import Connection, Request
+from kuzzle_tx.interfaces import IClientChannel
 
 # Connections served per reactor turn by one broadcast (a few milliseconds of work).
 BROADCAST_CHUNK = 1000
-
-
-class IClientChannel(Interface):
-    """What a persistent protocol connection offers to the server side."""
-
-    def send_payload(data: bytes) -> None:
-        """Send one already-serialized message to the client."""
-
-    def send_shared(data: bytes, prepared: dict[str, object]) -> None:
-        """
-        Send a message that many clients receive: ``prepared`` is shared by the
-        recipients of ``data``, so that a protocol frames it once for all of them.
-        """
-
-    def close_going_away(reason: str) -> None:
-        """Close the connection with a code that makes clients reconnect (1001)."""
 
 
 class EntryPoint:

@@ -29,7 +29,8 @@ from kuzzle_tx.api.request import (
 )
 from kuzzle_tx.config import WebSocketConfig
 from kuzzle_tx.errors import KuzzleError
-from kuzzle_tx.network.entrypoint import EntryPoint, IClientChannel
+from kuzzle_tx.interfaces import IClientChannel
+from kuzzle_tx.network.entrypoint import EntryPoint
 from kuzzle_tx.network.timers import BatchedTimer
 
 PING_FRAME = b'{"p":1}'

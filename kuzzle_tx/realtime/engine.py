@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
+from zope.interface import implementer
 
 from kuzzle_tx import codec
 from kuzzle_tx.api.request import Connection
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.interfaces import INotifier
 from kuzzle_tx.realtime.hotel import Hotel, Left
 from kuzzle_tx.realtime.koncorde import Koncorde, KoncordeError
 from kuzzle_tx.realtime.notifications import document_notification, user_notification
@@ -25,6 +27,7 @@ from kuzzle_tx.realtime.notifications import document_notification, user_notific
 Broadcast = Callable[[Iterable[str], bytes], object]
 
 
+@implementer(INotifier)
 class RealtimeEngine:
     def __init__(
         self,

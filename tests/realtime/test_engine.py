@@ -262,3 +262,24 @@ class FanOutTests(SynchronousTestCase):
             client.protocol.resumeProducing()
         self.assertIsNone(client.close_code())
         self.assertEqual(len(self.received(client, channel)), 8)
+
+
+class InterfaceTests(SynchronousTestCase):
+    def test_engine_is_a_notifier(self) -> None:
+        """The realtime engine provides INotifier, the seam for multi-node deployments."""
+        from zope.interface.verify import verifyObject
+
+        from kuzzle_tx.interfaces import INotifier
+
+        service = memory_service(memory_config(), Clock())
+        self.assertTrue(verifyObject(INotifier, service.realtime))
+
+    def test_websocket_is_a_client_channel(self) -> None:
+        """The WebSocket protocol provides IClientChannel."""
+        from zope.interface.verify import verifyObject
+
+        from kuzzle_tx.interfaces import IClientChannel
+
+        service = memory_service(memory_config(), Clock())
+        client = MemoryWebSocketClient(service.websocket_factory)
+        self.assertTrue(verifyObject(IClientChannel, client.protocol))
