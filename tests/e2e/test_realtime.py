@@ -204,3 +204,23 @@ class RealtimeSdkTests(E2ETestCase):
             sorted(expected), ["bool", "exists", "geoDistance", "in", "not", "range", "regexp"]
         )
         self.assertEqual(report["received"], expected)
+
+
+class ResubscriptionTests(E2ETestCase):
+    async def test_resubscribes_after_the_server_drops_the_socket(self) -> None:
+        """
+        When the server closes a socket (idle, 1001), the SDK reconnects and resubscribes
+        under the same roomId, and notifications reach it again.
+        """
+        server = await self.server(
+            env={
+                "kuzzle_server__protocols__websocket__idleTimeout": "2500",
+                "kuzzle_server__protocols__websocket__heartbeat": "0",
+            }
+        )
+        report = await self.node("sdk_resubscribe.js", server.port)
+        names = [event["name"] for event in report["events"]]
+        self.assertIn("reconnected", names)
+        self.assertIn("ws status=1001", report["events"][names.index("networkError")]["message"])
+        self.assertEqual(report["countAfter"], 1)
+        self.assertEqual(report["received"][0]["after"], "reconnect")
