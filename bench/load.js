@@ -3,20 +3,23 @@
 //
 //   node bench/load.js --mode ws-now --port 7512 [--connections 16] [--inflight 32]
 //        [--duration 10] [--warmup 2] [--workers 2] [--idle 10000] [--server-pid PID]
+//        [--subscribers 1000] (fanout) [--rooms 10000] (match)
 //
 // The master forks --workers processes (child_process.fork, so they inherit the CPU affinity
 // given with `taskset`), spreads the connections over them, drives the phases over IPC
 // (connect -> start -> mark -> stop) and prints ONE JSON line with the results: responses/s
 // counted between mark and stop, each worker's CPU use over that window (process.cpuUsage
 // over wall time, 1.0 = one core), the busy share of every core (/proc/stat) and, with
-// --server-pid, the server's CPU (/proc/<pid>/stat) and, for ws-idle, its VmRSS.
+// --server-pid, the server's CPU (/proc/<pid>/stat) and, for ws-idle, its VmRSS. fanout and
+// match (realtime pub/sub) count notifications (fanout) or publications (match) in the window,
+// then stop publishing and check that every notification of the whole run arrived.
 'use strict';
 
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const MODES = ['ws-now', 'ws-ping', 'http-query', 'ws-idle'];
+const MODES = ['ws-now', 'ws-ping', 'http-query', 'ws-idle', 'fanout', 'match'];
 
 function parseArgs(argv) {
   const opts = {
@@ -32,6 +35,12 @@ function parseArgs(argv) {
     window: 24, // handshakes in flight per worker while opening idle connections
     serverPid: 0,
     clkTck: 100,
+    subscribers: 1000, // fanout: subscriber connections, all on one room
+    lagNotifications: 25000, // fanout: notifications the publisher may run ahead of delivery
+    rooms: 10000, // match: distinct filters {equals: {k: v<i>}}
+    subConnections: 10, // match: connections holding the subscriptions
+    publishers: 4, // match: publisher connections
+    pubInflight: 16, // match: publications in flight per publisher connection
   };
   const names = {
     '--mode': ['mode', String],
@@ -46,6 +55,12 @@ function parseArgs(argv) {
     '--window': ['window', Number],
     '--server-pid': ['serverPid', Number],
     '--clk-tck': ['clkTck', Number],
+    '--subscribers': ['subscribers', Number],
+    '--lag-notifications': ['lagNotifications', Number],
+    '--rooms': ['rooms', Number],
+    '--sub-connections': ['subConnections', Number],
+    '--publishers': ['publishers', Number],
+    '--pub-inflight': ['pubInflight', Number],
   };
   for (let i = 0; i < argv.length; i += 2) {
     const spec = names[argv[i]];
@@ -132,6 +147,10 @@ class Workers {
       child.inbox = [];
       child.waiters = [];
       child.on('message', (msg) => {
+        if (msg.ev === 'progress') {
+          this.progress(i, msg.frontier);
+          return;
+        }
         if (msg.ev === 'failed') {
           console.error(`worker ${i} failed: ${msg.error}`);
           process.exit(1);
@@ -147,6 +166,19 @@ class Workers {
         }
       });
       this.procs.push(child);
+    }
+  }
+
+  // fanout: every worker reports how far its slowest subscriber has got; the slowest of all
+  // is the publisher's credit (it runs at most `lag` publications ahead of it).
+  progress(worker, frontier) {
+    this.frontiers ??= new Map();
+    this.frontiers.set(worker, frontier);
+    if (this.frontiers.size < this.subscribed) return;
+    const credit = Math.min(...this.frontiers.values());
+    if (credit > (this.credit ?? 0)) {
+      this.credit = credit;
+      this.procs[0].send({ cmd: 'credit', frontier: credit });
     }
   }
 
@@ -177,9 +209,83 @@ function split(total, parts) {
   }));
 }
 
+// fanout / match: what each worker sets up (subscribers, publishers), as 'connect' payloads.
+function realtimeShares(opts) {
+  if (opts.mode === 'fanout') {
+    // The publisher is in worker 0; lag: publications it may run ahead of the slowest
+    // subscriber, enough to keep the server busy between two progress reports.
+    const lag = Math.max(4, Math.ceil(opts.lagNotifications / opts.subscribers));
+    return split(opts.subscribers, opts.workers).map((share, i) => ({
+      ...share,
+      publisher: i === 0,
+      lag,
+    }));
+  }
+  const conns = Array.from({ length: opts.workers }, () => []);
+  for (let c = 0; c < opts.subConnections; c += 1) conns[c % opts.workers].push(c);
+  const pubs = split(opts.publishers, opts.workers);
+  return conns.map((mine, i) => ({
+    n: mine.length,
+    conns: mine,
+    total: opts.subConnections,
+    rooms: opts.rooms,
+    publishers: pubs[i].n,
+  }));
+}
+
+// fanout / match, after the measured window: stop publishing, wait for the answers still due,
+// then for the notifications, and count what never came.
+async function settle(opts, workers) {
+  const t0 = Date.now();
+  const finished = await workers.ask('finish', workers.procs.map(() => ({ ms: 10000 })));
+  const published = finished.reduce((acc, f) => acc + f.published, 0);
+  const unanswered = finished.reduce((acc, f) => acc + f.unanswered, 0);
+  if (opts.mode === 'fanout') {
+    const payload = { total: published, ms: 15000 };
+    const drained = await workers.ask('drain', workers.procs.map(() => payload));
+    const sum = (key) => drained.reduce((acc, d) => acc + d[key], 0);
+    return {
+      published_total: published,
+      unanswered_publications: unanswered,
+      notifications_expected: published * opts.subscribers,
+      notifications_received: sum('received'),
+      lost: sum('lost'),
+      incomplete_subscribers: sum('incomplete'),
+      gaps: sum('gaps'),
+      total_errors: sum('errors'),
+      first_error: drained.map((d) => d.firstError).find((e) => e) || null,
+      drain_s: round((Date.now() - t0) / 1000, 2),
+    };
+  }
+  // match: one notification per publication, to whichever connection holds the room.
+  let notified = [];
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    notified = await workers.ask('notified');
+    const got = notified.reduce((acc, n) => acc + n.notified, 0);
+    if (got >= published || Date.now() > deadline) break;
+    await sleep(20);
+  }
+  const got = notified.reduce((acc, n) => acc + n.notified, 0);
+  return {
+    published_total: published,
+    unanswered_publications: unanswered,
+    notifications_expected: published,
+    notifications_received: got,
+    lost: Math.max(0, published - got),
+    total_errors: notified.reduce((acc, n) => acc + n.errors, 0),
+    first_error: notified.map((n) => n.firstError).find((e) => e) || null,
+    drain_s: round((Date.now() - t0) / 1000, 2),
+  };
+}
+
 async function throughput(opts, workers) {
-  const shares = split(opts.connections, opts.workers);
+  const realtime = opts.mode === 'fanout' || opts.mode === 'match';
+  const shares = realtime ? realtimeShares(opts) : split(opts.connections, opts.workers);
+  const setup0 = Date.now();
+  workers.subscribed = opts.mode === 'fanout' ? shares.filter((s) => s.n > 0).length : 0;
   await workers.ask('connect', shares);
+  const setupSeconds = (Date.now() - setup0) / 1000;
   await workers.ask('start');
   await sleep(opts.warmup * 1000);
 
@@ -202,6 +308,7 @@ async function throughput(opts, workers) {
     const cpuUs = b.cpu.user - a.cpu.user + (b.cpu.system - a.cpu.system);
     return {
       connections: shares[i].n,
+      published: b.published - a.published,
       responses: b.count - a.count,
       per_second: round(((b.count - a.count) * 1e6) / us, 1),
       errors: b.errors - a.errors,
@@ -222,6 +329,16 @@ async function throughput(opts, workers) {
     (serverCpu ?? 0) -
     sum('cpu') -
     masterUs / 1e6 / wall;
+  const extra = {};
+  if (realtime) {
+    Object.assign(extra, {
+      setup_s: round(setupSeconds, 2),
+      publishes_per_second: round(sum('published') / wall, 1),
+      ...(await settle(opts, workers)),
+    });
+    if (opts.mode === 'fanout') extra.subscribers = opts.subscribers;
+    else extra.rooms = opts.rooms;
+  }
   return {
     per_second: round(sum('per_second'), 1),
     responses: sum('responses'),
@@ -232,6 +349,7 @@ async function throughput(opts, workers) {
     server_cpu: serverCpu === null ? null : round(serverCpu, 3),
     other_cpu: round(Math.max(0, otherCpu), 3),
     cores_busy: coreBusy(coresBefore, coresAfter),
+    ...extra,
   };
 }
 
@@ -287,8 +405,12 @@ async function runMaster(opts) {
   const out = {
     mode: opts.mode,
     worker_count: opts.workers,
-    connections: opts.mode === 'ws-idle' ? opts.idle : opts.connections,
-    inflight: opts.mode === 'ws-now' || opts.mode === 'ws-ping' ? opts.inflight : 1,
+    connections: {
+      'ws-idle': opts.idle,
+      fanout: opts.subscribers + 1,
+      match: opts.subConnections + opts.publishers,
+    }[opts.mode] ?? opts.connections,
+    inflight: { 'ws-now': opts.inflight, 'ws-ping': opts.inflight, match: opts.pubInflight }[opts.mode] ?? 1,
     ...result,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

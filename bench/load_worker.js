@@ -1,7 +1,8 @@
 // Load generator worker, forked by load.js (one process per worker; see README.md).
 // argv[2] is the options as JSON. The master drives the phases over IPC: connect, start,
-// mark, stop (throughput modes) or warm, idle, check (ws-idle), then exit; every command gets
-// one answer. Counts only well-formed answers: status 200 with a numeric result.now, matched
+// mark, stop (throughput modes; then finish, drain or notified for fanout and match) or warm,
+// idle, check (ws-idle), then exit; every command gets one answer, except `credit` (fanout: how
+// far the slowest subscriber of all workers has got, which paces the publisher). Counts only well-formed answers: status 200 with a numeric result.now, matched
 // by room (WebSocket), or exactly {"p":2} for {"p":1}.
 'use strict';
 
@@ -17,6 +18,35 @@ function nowRequest(id) {
 const PING = '{"p":1}';
 const PONG = Buffer.from('{"p":2}');
 
+// Realtime (fanout, match): every subscription and publication is on this collection.
+const RT_INDEX = 'bench';
+const RT_COLLECTION = 'c';
+const N_KEY = Buffer.from('"_source":{"n":');
+const PUB_INFLIGHT_FANOUT = 4; // fanout: publications awaiting their {published: true}
+
+function rtRequest(action, body, requestId) {
+  return JSON.stringify({
+    controller: 'realtime',
+    action,
+    index: RT_INDEX,
+    collection: RT_COLLECTION,
+    body,
+    requestId,
+  });
+}
+
+// The non-negative integer written at buf[i...], or -1 when there is no digit there.
+function digitsAt(buf, i) {
+  let value = 0;
+  let j = i;
+  for (; j < buf.length; j += 1) {
+    const c = buf[j];
+    if (c < 48 || c > 57) break;
+    value = value * 10 + c - 48;
+  }
+  return j > i ? value : -1;
+}
+
 class Worker {
   constructor(opts) {
     this.opts = opts;
@@ -27,6 +57,16 @@ class Worker {
     this.errors = 0;
     this.firstError = null;
     this.newSockets = 0; // HTTP: sockets opened (keep-alive should keep this at C)
+    this.live = false; // fanout/match: set up, a server-side close is an error from then on
+    // fanout / match
+    this.subs = []; // fanout: {ws, channel, tail, next, got, checked}
+    this.publishers = []; // {ws, pending: Set, seq} (match) or one {ws, next, inflight} (fanout)
+    this.credit = 0; // fanout: every subscriber everywhere has got the publications below this
+    this.lag = 1; // fanout: publications allowed beyond the credit
+    this.published = 0; // answered publications, whole run
+    this.notified = 0; // match: notifications received, whole run
+    this.gaps = 0; // fanout: notifications a subscriber never got before a later one
+    this.lastFrontier = -1;
   }
 
   error(what) {
@@ -41,7 +81,7 @@ class Worker {
         ws.removeAllListeners('error');
         ws.on('error', (e) => this.error(e.message));
         ws.on('close', () => {
-          if (this.running) this.error('connection closed by server');
+          if (this.running || this.live) this.error('connection closed by server');
         });
         resolve(ws);
       });
@@ -197,9 +237,275 @@ class Worker {
     return failed;
   }
 
+  // fanout / match: a socket whose messages go to ws.handler (replaced once set up), and
+  // requests whose answer (the message whose room is the requestId) resolves a promise.
+  async openRealtime() {
+    const ws = await this.openWithRetry();
+    ws.pending = new Map();
+    ws.handler = (data) => {
+      let msg;
+      try {
+        msg = JSON.parse(data);
+      } catch {
+        this.error(`not JSON: ${data}`);
+        return;
+      }
+      const waiter = ws.pending.get(msg.room);
+      if (!waiter) {
+        this.error(`unexpected message during set-up: ${data}`);
+        return;
+      }
+      ws.pending.delete(msg.room);
+      if (msg.status === 200 && typeof msg.result?.channel === 'string') {
+        waiter.resolve(msg.result.channel);
+      } else {
+        waiter.reject(new Error(`subscribe failed: ${String(data).slice(0, 300)}`));
+      }
+    };
+    ws.on('message', (data) => ws.handler(data));
+    return ws;
+  }
+
+  subscribe(ws, body, requestId) {
+    return new Promise((resolve, reject) => {
+      ws.pending.set(requestId, { resolve, reject });
+      ws.send(rtRequest('subscribe', body, requestId));
+    });
+  }
+
+  // fanout: n subscribers to {} (at most `window` handshakes + subscriptions at a time)
+  async setupFanout(n, publisher, lag) {
+    let next = 0;
+    const lane = async () => {
+      while (next < n) {
+        const i = next;
+        next += 1;
+        const ws = await this.openRealtime();
+        const channel = await this.subscribe(ws, {}, `s.${this.opts.worker}.${i}`);
+        const sub = {
+          ws,
+          channel,
+          tail: Buffer.from(`,"room":${JSON.stringify(channel)}}`),
+          next: 0,
+          got: 0,
+          checked: false,
+        };
+        ws.handler = (data) => this.onFanout(sub, data);
+        this.subs.push(sub);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.window, n) }, lane));
+    if (publisher) {
+      const ws = await this.openRealtime();
+      const pub = { ws, next: 0, inflight: 0 };
+      ws.handler = (data) => this.onPublished(pub, data);
+      this.publishers.push(pub);
+      this.lag = lag;
+    }
+    this.live = true;
+    // Report how far every local subscriber has got, so that the publisher (paced by the
+    // slowest subscriber of all workers) keeps a bounded backlog in the server.
+    this.progress = setInterval(() => this.reportProgress(), 10);
+  }
+
+  reportProgress() {
+    let frontier = Infinity;
+    for (const sub of this.subs) if (sub.next < frontier) frontier = sub.next;
+    if (frontier === Infinity || frontier === this.lastFrontier) return;
+    this.lastFrontier = frontier;
+    process.send({ ev: 'progress', frontier });
+  }
+
+  onFanout(sub, data) {
+    let n = -1;
+    // Fast path once a first notification was fully checked: the frame ends with this
+    // subscriber's room and carries the publication number as _source.n.
+    const { tail } = sub;
+    if (sub.checked && data.length > tail.length && tail.equals(data.subarray(data.length - tail.length))) {
+      const at = data.indexOf(N_KEY);
+      if (at >= 0) n = digitsAt(data, at + N_KEY.length);
+    }
+    if (n < 0) {
+      let msg;
+      try {
+        msg = JSON.parse(data);
+      } catch {
+        this.error(`not JSON: ${data}`);
+        return;
+      }
+      const source = msg?.result?._source;
+      if (
+        msg.room !== sub.channel ||
+        msg.status !== 200 ||
+        msg.type !== 'document' ||
+        msg.controller !== 'realtime' ||
+        msg.action !== 'publish' ||
+        typeof source?.n !== 'number'
+      ) {
+        this.error(`bad notification ${String(data).slice(0, 300)}`);
+        return;
+      }
+      n = source.n;
+      sub.checked = true;
+    }
+    sub.got += 1;
+    this.count += 1;
+    if (n === sub.next) {
+      sub.next += 1;
+    } else if (n > sub.next) {
+      this.gaps += n - sub.next;
+      this.error(`a subscriber missed publications ${sub.next} to ${n - 1}`);
+      sub.next = n + 1;
+    } else {
+      this.error(`duplicate or out-of-order notification ${n} (expected ${sub.next})`);
+    }
+  }
+
+  pumpFanout() {
+    const pub = this.publishers[0];
+    while (
+      this.running &&
+      pub.inflight < PUB_INFLIGHT_FANOUT &&
+      pub.next < this.credit + this.lag
+    ) {
+      pub.ws.send(rtRequest('publish', { n: pub.next }, `p${pub.next}`));
+      pub.next += 1;
+      pub.inflight += 1;
+    }
+  }
+
+  onPublished(pub, data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      this.error(`not JSON: ${data}`);
+      return;
+    }
+    if (typeof msg.room !== 'string' || msg.room[0] !== 'p') {
+      this.error(`unexpected message to the publisher ${String(data).slice(0, 300)}`);
+      return;
+    }
+    pub.inflight -= 1;
+    if (msg.status === 200 && msg.result?.published === true) this.published += 1;
+    else this.error(`bad publish answer ${String(data).slice(0, 300)}`);
+    this.pumpFanout();
+  }
+
+  // match: subscriber connections `conns` (of `total`) subscribe {equals: {k: v<i>}} for the
+  // rooms i = conn, conn + total, ... < rooms; `publishers` connections publish.
+  async setupMatch(conns, total, rooms, publishers) {
+    await Promise.all(
+      conns.map(async (conn) => {
+        const ws = await this.openRealtime();
+        const asked = [];
+        for (let i = conn; i < rooms; i += total) {
+          asked.push(this.subscribe(ws, { equals: { k: `v${i}` } }, `m${i}`).then((ch) => [ch, `v${i}`]));
+        }
+        ws.channels = new Map(await Promise.all(asked));
+        ws.handler = (data) => this.onMatch(ws, data);
+        this.sockets.push(ws);
+      }),
+    );
+    for (let c = 0; c < publishers; c += 1) {
+      const ws = await this.openRealtime();
+      const pub = { ws, pending: new Set(), seq: 0, prefix: `${this.opts.worker}.${c}.` };
+      ws.handler = (data) => this.onMatchPublished(pub, data);
+      this.publishers.push(pub);
+    }
+    this.rooms = rooms;
+    this.live = true;
+  }
+
+  onMatch(ws, data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      this.error(`not JSON: ${data}`);
+      return;
+    }
+    const expected = ws.channels.get(msg.room);
+    if (expected !== undefined && msg.status === 200 && msg.result?._source?.k === expected) {
+      this.notified += 1;
+    } else {
+      this.error(`unexpected notification ${String(data).slice(0, 300)}`);
+    }
+  }
+
+  sendMatch(pub) {
+    const id = pub.prefix + pub.seq++;
+    pub.pending.add(id);
+    const k = `v${Math.floor(Math.random() * this.rooms)}`;
+    pub.ws.send(rtRequest('publish', { k }, id));
+  }
+
+  onMatchPublished(pub, data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      this.error(`not JSON: ${data}`);
+      return;
+    }
+    if (!pub.pending.delete(msg.room)) {
+      this.error(`unmatched answer ${String(data).slice(0, 300)}`);
+      return;
+    }
+    if (msg.status === 200 && msg.result?.published === true) {
+      this.count += 1;
+      this.published += 1;
+    } else {
+      this.error(`bad publish answer ${String(data).slice(0, 300)}`);
+    }
+    if (this.running) this.sendMatch(pub);
+  }
+
+  startRealtime() {
+    this.running = true;
+    if (this.opts.mode === 'fanout') {
+      if (this.publishers.length) this.pumpFanout();
+    } else {
+      for (const pub of this.publishers) {
+        for (let i = 0; i < this.opts.pubInflight; i += 1) this.sendMatch(pub);
+      }
+    }
+  }
+
+  onCredit(frontier) {
+    if (frontier > this.credit) this.credit = frontier;
+    if (this.publishers.length) this.pumpFanout();
+  }
+
+  // After stop: wait until no publication awaits its answer (at most `ms`).
+  async finish(ms) {
+    const inflight = () =>
+      this.publishers.reduce((acc, p) => acc + (p.pending ? p.pending.size : p.inflight), 0);
+    const deadline = Date.now() + ms;
+    while (inflight() > 0 && Date.now() < deadline) await sleep(10);
+    return { published: this.published, unanswered: inflight() };
+  }
+
+  // fanout, after finish: wait until every subscriber got `total` notifications (at most `ms`).
+  async drain(total, ms) {
+    const missing = () => this.subs.reduce((acc, s) => acc + Math.max(0, total - s.got), 0);
+    const deadline = Date.now() + ms;
+    while (missing() > 0 && Date.now() < deadline) await sleep(20);
+    clearInterval(this.progress);
+    return {
+      received: this.subs.reduce((acc, s) => acc + s.got, 0),
+      lost: missing(),
+      incomplete: this.subs.filter((s) => s.got < total).length,
+      gaps: this.gaps,
+      errors: this.errors,
+      firstError: this.firstError,
+    };
+  }
+
   snapshot() {
     return {
       count: this.count,
+      published: this.published,
       errors: this.errors,
       cpu: process.cpuUsage(),
       hr: Number(process.hrtime.bigint() / 1000n), // microseconds
@@ -214,14 +520,30 @@ function runWorker(opts) {
     try {
       switch (msg.cmd) {
         case 'connect':
-          if (opts.mode !== 'http-query') await w.connect(msg.n);
+          if (opts.mode === 'fanout') await w.setupFanout(msg.n, msg.publisher, msg.lag);
+          else if (opts.mode === 'match') {
+            await w.setupMatch(msg.conns, msg.total, msg.rooms, msg.publishers);
+          } else if (opts.mode !== 'http-query') await w.connect(msg.n);
           w.n = msg.n;
           reply({ ev: 'ready' });
           break;
         case 'start':
           if (opts.mode === 'http-query') w.startHttp(w.n);
+          else if (opts.mode === 'fanout' || opts.mode === 'match') w.startRealtime();
           else w.startWs();
           reply({ ev: 'started' });
+          break;
+        case 'credit': // fanout, from the master: no answer
+          w.onCredit(msg.frontier);
+          break;
+        case 'finish':
+          reply({ ev: 'finished', ...(await w.finish(msg.ms)) });
+          break;
+        case 'drain':
+          reply({ ev: 'drained', ...(await w.drain(msg.total, msg.ms)) });
+          break;
+        case 'notified':
+          reply({ ev: 'notified', notified: w.notified, errors: w.errors, firstError: w.firstError });
           break;
         case 'mark':
           w.newSockets = 0;
@@ -251,7 +573,10 @@ function runWorker(opts) {
           reply({ ev: 'checked', open: w.sockets.filter((s) => !s.closed).length });
           break;
         case 'exit':
+          w.live = false;
           for (const ws of w.sockets) ws.terminate();
+          for (const sub of w.subs) sub.ws.terminate();
+          for (const pub of w.publishers) pub.ws.terminate();
           process.exit(0);
           break;
         default:

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Reference point for the kuzzle_tx benchmark: Node's `ws` + `http` speaking the same tiny
-// protocol as bare_server.py (server:now over WebSocket and POST /_query, {"p":1} -> {"p":2}).
+// protocol as bare_server.py (server:now over WebSocket and POST /_query, {"p":1} -> {"p":2},
+// and the realtime fan-out: subscribe joins the room of the index and collection, publish
+// serializes the notification once and ws.send()s that buffer to every subscriber).
 //
 //   node bench/node_server.js --port 7512
 'use strict';
@@ -59,6 +61,55 @@ const server = http.createServer((req, res) => {
   });
 });
 
+// Realtime: one room (a Set of sockets) per index and collection, whatever the filter.
+const rooms = new Map();
+const roomKey = (req) => `${req.index}/${req.collection}`;
+const roomId = (req) => `node-${req.index}-${req.collection}`;
+
+function realtime(ws, req) {
+  const envelope = answer(req);
+  envelope.status = 200;
+  envelope.error = null;
+  envelope.index = req.index ?? null;
+  envelope.collection = req.collection ?? null;
+  if (req.action === 'subscribe') {
+    const key = roomKey(req);
+    if (!rooms.has(key)) rooms.set(key, new Set());
+    rooms.get(key).add(ws);
+    (ws.rooms ??= new Set()).add(key);
+    envelope.result = { roomId: roomId(req), channel: `${roomId(req)}-channel` };
+  } else if (req.action === 'publish') {
+    const subscribers = rooms.get(roomKey(req));
+    if (subscribers && subscribers.size) {
+      const now = Date.now();
+      const body = req.body !== null && typeof req.body === 'object' ? req.body : {};
+      const notification = {
+        type: 'document',
+        status: 200,
+        requestId: req.requestId ?? null,
+        timestamp: now,
+        index: req.index ?? null,
+        collection: req.collection ?? null,
+        controller: 'realtime',
+        action: 'publish',
+        event: 'publish',
+        scope: 'in',
+        protocol: 'websocket',
+        node: NODE_ID,
+        volatile: req.volatile ?? null,
+        result: { _source: { ...body, _kuzzle_info: { author: '-1', createdAt: now } } },
+        room: `${roomId(req)}-channel`,
+      };
+      const frame = Buffer.from(JSON.stringify(notification)); // serialized once
+      for (const sub of subscribers) sub.send(frame, { binary: false });
+    }
+    envelope.result = { published: true };
+  } else {
+    return answer(null);
+  }
+  return envelope;
+}
+
 const wss = new WebSocketServer({ server });
 wss.on('connection', (ws) => {
   ws.on('message', (data) => {
@@ -67,9 +118,14 @@ wss.on('connection', (ws) => {
       ws.send(PONG);
       return;
     }
-    const envelope = answer(decode(text));
+    const req = decode(text);
+    const envelope = req?.controller === 'realtime' ? realtime(ws, req) : answer(req);
+    envelope.requestId = req?.requestId ?? null;
     envelope.room = envelope.requestId;
     ws.send(JSON.stringify(envelope));
+  });
+  ws.on('close', () => {
+    for (const key of ws.rooms ?? []) rooms.get(key)?.delete(ws);
   });
 });
 

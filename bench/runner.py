@@ -26,8 +26,11 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 VENV_BIN = REPO / ".venv" / "bin"
 
-MODES = ("ws-now", "ws-ping", "http-query", "ws-idle")
+MODES = ("ws-now", "ws-ping", "http-query", "ws-idle", "fanout-1000", "fanout-5000", "match")
 TARGETS = ("bare", "kuzzle_tx", "bare-lean", "node-ws")
+# match: kuzzle_tx alone, publishing with 1 room and then with --rooms distinct filters; the
+# rows of the table are these two variants (both run kuzzle_tx).
+MATCH_ONE = "kuzzle_tx (1 room)"
 # bare-lean: the bare server with twisted.web's POST form parsing off, as kuzzle_tx runs it
 # (HTTP only: its WebSocket side is the bare server's).
 HTTP_ONLY_TARGETS = ("bare-lean",)
@@ -40,6 +43,7 @@ CONFIG = (
     "kuzzle_cmd",
     "noise",
     "rounds",
+    "rooms",
     "modes",
     "target_list",
 )
@@ -106,6 +110,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=env_default("idle", 10000),
         help="idle WebSocket connections for ws-idle (default: %(default)s)",
     )
+    p.add_argument(
+        "--rooms",
+        type=int,
+        default=env_default("rooms", 10000),
+        help="distinct filters of match's many-rooms run, against 1 room (default: %(default)s)",
+    )
     p.add_argument("--server-cpu", default=env_default("server_cpu", "0"))
     p.add_argument("--load-cpu", default=env_default("load_cpu", "1"))
     p.add_argument(
@@ -136,7 +146,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--budget",
         type=float,
-        default=env_default("budget", 600.0),
+        default=env_default("budget", 900.0),
         help="repeat disturbed runs only while the whole bench still fits in this many "
         "seconds (default: %(default)s)",
     )
@@ -156,13 +166,44 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.duration, args.warmup, args.idle = min(args.duration, 3.0), 1.0, min(args.idle, 2000)
     modes = [m for opt in (args.only or [",".join(MODES)]) for m in opt.split(",") if m]
     targets = [t for t in args.targets.split(",") if t]
-    for name, given, known in (("mode", modes, MODES), ("target", targets, TARGETS)):
+    # fanout-N: any number of subscribers (fanout-1000 and fanout-5000 by default).
+    known_modes = (*MODES, *(m for m in modes if fanout_subscribers(m)))
+    for name, given, known in (("mode", modes, known_modes), ("target", targets, TARGETS)):
         unknown = sorted(set(given) - set(known))
         if unknown:
             p.error(f"unknown {name} {', '.join(unknown)}; choose from {', '.join(known)}")
-    args.modes = [m for m in MODES if m in modes]
+    extra = sorted({m for m in modes if m not in MODES}, key=fanout_subscribers)
+    args.modes = [m for m in (*MODES, *extra) if m in modes]
     args.target_list = [t for t in TARGETS if t in targets]
     return args
+
+
+def fanout_subscribers(mode: str) -> int:
+    """N for a ``fanout-N`` mode, else 0."""
+    head, _, count = mode.partition("-")
+    return int(count) if head == "fanout" and count.isdigit() and int(count) > 0 else 0
+
+
+def match_many(args: argparse.Namespace) -> str:
+    return f"kuzzle_tx ({args.rooms:,} rooms)"
+
+
+def mode_targets(mode: str, args: argparse.Namespace) -> list[str]:
+    """The rows of a mode: its targets (match: kuzzle_tx with 1 room, then with --rooms)."""
+    if mode == "match":
+        return [MATCH_ONE, match_many(args)] if "kuzzle_tx" in args.target_list else []
+    if mode == "http-query":
+        return list(args.target_list)
+    return [t for t in args.target_list if t not in HTTP_ONLY_TARGETS]
+
+
+def load_options(mode: str, target: str, args: argparse.Namespace) -> dict:
+    """What bench/load.js gets for this run besides the common options."""
+    if fanout_subscribers(mode):
+        return {"mode": "fanout", "subscribers": fanout_subscribers(mode)}
+    if mode == "match":
+        return {"mode": "match", "rooms": 1 if target == MATCH_ONE else args.rooms}
+    return {"mode": mode}
 
 
 def say(*parts: object) -> None:
@@ -204,6 +245,7 @@ def server_command(target: str, port: int, data_dir: str, args: argparse.Namespa
         return [*bare, "--no-form-parsing"]
     if target == "node-ws":
         return ["node", "bench/node_server.js", "--port", str(port)]
+    # kuzzle_tx, and the match variants (kuzzle_tx too)
     return shlex.split(args.kuzzle_cmd.format(port=port, data_dir=data_dir))
 
 
@@ -245,7 +287,8 @@ def tail(path: Path, lines: int = 15) -> str:
 
 def run_one(mode: str, target: str, args: argparse.Namespace, scratch: Path) -> dict:
     port = free_port()
-    data_dir = tempfile.mkdtemp(prefix=f"{target}-{mode}-", dir=scratch)
+    prefix = "".join(c if c.isalnum() or c in "_-" else "-" for c in f"{target}-{mode}-")
+    data_dir = tempfile.mkdtemp(prefix=prefix, dir=scratch)
     log_path = Path(data_dir) / "server.log"
     cmd = ["taskset", "-c", args.server_cpu, *server_command(target, port, data_dir, args)]
     with open(log_path, "wb") as log:
@@ -261,7 +304,7 @@ def run_one(mode: str, target: str, args: argparse.Namespace, scratch: Path) -> 
         wait_for_port(port, proc, timeout=30)
         time.sleep(0.5)
         options = {
-            "mode": mode,
+            **load_options(mode, target, args),
             "port": port,
             "server-pid": proc.pid,
             "clk-tck": os.sysconf("SC_CLK_TCK"),
@@ -314,7 +357,7 @@ def attempt(mode: str, target: str, args: argparse.Namespace, scratch: Path, beg
     figure = result_cells(mode, result, args)[0]
     other = result.get("other_cpu")
     note = "" if other is None else f", other processes {pct(other)} CPU"
-    say(f"bench: {mode:<10} {target:<9} {figure}  [{time.monotonic() - started:.0f} s{note}]")
+    say(f"bench: {mode:<11} {target:<9} {figure}  [{time.monotonic() - started:.0f} s{note}]")
     return result
 
 
@@ -341,7 +384,9 @@ def run_cost(mode: str, args: argparse.Namespace) -> float:
     """A rough duration of one run, in seconds, to keep repeats within the budget."""
     if mode == "ws-idle":
         return 5.0 + args.idle / 1000
-    return (args.warmup + args.duration + 3.0) * max(1, args.rounds)
+    # fanout: opening and subscribing the connections (~0.6 ms each), then the drain
+    setup = fanout_subscribers(mode) / 1500 + 2.0 if fanout_subscribers(mode) else 0.0
+    return (args.warmup + args.duration + 3.0 + setup) * max(1, args.rounds)
 
 
 def measure_mode(
@@ -350,7 +395,7 @@ def measure_mode(
     """Every target once; then the bare and kuzzle_tx targets with no undisturbed run again
     (later, so that a passing disturbance can end), as long as the repeats and the ``later``
     seconds of runs still to come fit in the time budget."""
-    targets = [t for t in args.target_list if mode == "http-query" or t not in HTTP_ONLY_TARGETS]
+    targets = mode_targets(mode, args)
     attempts: dict[str, list[dict]] = {target: [] for target in targets}
     rounds = max(1, args.rounds) if mode != "ws-idle" else 1
     for number in range(rounds):
@@ -399,6 +444,14 @@ def main(argv: list[str]) -> int:
         if limit < args.idle + 1024:
             args.idle = max(100, limit - 1024)
             say(f"bench: open-file limit {limit}: ws-idle lowered to {args.idle} connections")
+    most = max((fanout_subscribers(m) for m in args.modes), default=0)
+    if most:
+        # The server holds every subscriber socket, the load workers share them.
+        limit = raise_nofile(most + 1024)
+        if limit < most + 1024:
+            say(f"bench: open-file limit {limit} is too low for {most:,} subscribers")
+    if "match" in args.modes and "kuzzle_tx" not in args.target_list:
+        say("bench: match measures kuzzle_tx only: not in --targets, skipped")
 
     skipped = {}
     if "kuzzle_tx" in args.target_list:
@@ -412,7 +465,8 @@ def main(argv: list[str]) -> int:
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kuzzle-bench-") as scratch:
         for i, mode in enumerate(args.modes):
-            later = sum(run_cost(m, args) for m in args.modes[i + 1 :]) * len(args.target_list)
+            rest = args.modes[i + 1 :]
+            later = sum(run_cost(m, args) * len(mode_targets(m, args)) for m in rest)
             results[mode] = measure_mode(mode, args, Path(scratch), began, later)
 
     text, ratios, ok = report(results, skipped, args)
