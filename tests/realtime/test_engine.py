@@ -228,7 +228,10 @@ class FanOutTests(SynchronousTestCase):
         return [m["result"]["_source"]["n"] for m in client.messages() if m.get("room") == channel]
 
     def test_large_rooms_are_sent_in_chunks_in_order(self) -> None:
-        """A room of 2,500 is served 1,000 sockets per reactor turn, notifications in order."""
+        """A room larger than a chunk is served one chunk per reactor turn, in order."""
+        from kuzzle_tx.network import entrypoint
+
+        self.patch(entrypoint, "BROADCAST_CHUNK", 1000)
         clients, channel = self.subscribed_clients(2500)
         publisher = MemoryWebSocketClient(self.service.websocket_factory)
         self.publish(publisher, 1)
