@@ -172,6 +172,14 @@ class RealtimeTests(SynchronousTestCase):
         listing = self.call(first, "list")["result"]
         self.assertEqual(listing, {"shop": {"orders": {room_id: 2}}})
 
+    def test_validate(self) -> None:
+        """validate accepts any message while no validation specifications exist."""
+        client = self.client()
+        response = self.call(client, "validate", index="i", collection="c", body={"a": 1})
+        self.assertEqual(response["result"]["valid"], True)
+        missing = self.call(client, "validate", index="i", collection="c")
+        self.assertEqual(missing["error"]["id"], "api.assert.body_required")
+
     def test_scope_filters_document_notifications(self) -> None:
         """A channel with scope "out" does not receive publications (scope "in")."""
         subscriber, publisher = self.client(), self.client()

@@ -15,7 +15,7 @@ from kuzzle_tx.realtime.engine import RealtimeEngine
 
 class RealtimeController(Controller):
     name = "realtime"
-    ACTIONS = ("subscribe", "join", "unsubscribe", "count", "list", "publish")
+    ACTIONS = ("subscribe", "join", "unsubscribe", "count", "list", "publish", "validate")
 
     def __init__(self, engine: RealtimeEngine, clock: IReactorTime) -> None:
         self._engine = engine
@@ -80,6 +80,19 @@ class RealtimeController(Controller):
             volatile=request.input.volatile,
         )
         return {"published": True}
+
+    def validate(self, request: Request) -> dict[str, Any]:
+        """
+        Kuzzle's (deprecated) alias of document:validate: a message is valid unless the
+        collection's validation specifications refuse it, and no collection has any yet.
+        """
+        _index_and_collection(request)
+        body = request.input.body
+        if body is None:
+            raise KuzzleError("api.assert.body_required")
+        if not isinstance(body, dict):
+            raise KuzzleError("api.assert.invalid_type", "body", "object")
+        return {"valid": True, "details": [], "description": "Success"}
 
 
 def _index_and_collection(request: Request) -> tuple[str, str]:
