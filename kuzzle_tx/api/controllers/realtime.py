@@ -23,11 +23,7 @@ class RealtimeController(Controller):
 
     def subscribe(self, request: Request) -> dict[str, str]:
         index, collection = _index_and_collection(request)
-        body = request.input.body
-        if body is None:
-            raise KuzzleError("api.assert.body_required")
-        if not isinstance(body, dict):
-            raise KuzzleError("api.assert.invalid_type", "body", "object")
+        body = _object_body(request)
         return self._engine.subscribe(
             request.connection,
             index,
@@ -58,11 +54,7 @@ class RealtimeController(Controller):
 
     def publish(self, request: Request) -> dict[str, bool]:
         index, collection = _index_and_collection(request)
-        body = request.input.body
-        if body is None:
-            raise KuzzleError("api.assert.body_required")
-        if not isinstance(body, dict):
-            raise KuzzleError("api.assert.invalid_type", "body", "object")
+        body = _object_body(request)
         now = int(self._clock.seconds() * 1000)
         source = {**body, "_kuzzle_info": {"author": request.user_id, "createdAt": now}}
         self._engine.publish_document(
@@ -87,11 +79,7 @@ class RealtimeController(Controller):
         collection's validation specifications refuse it, and no collection has any yet.
         """
         _index_and_collection(request)
-        body = request.input.body
-        if body is None:
-            raise KuzzleError("api.assert.body_required")
-        if not isinstance(body, dict):
-            raise KuzzleError("api.assert.invalid_type", "body", "object")
+        _object_body(request)
         return {"valid": True, "details": [], "description": "Success"}
 
 
@@ -103,6 +91,15 @@ def _index_and_collection(request: Request) -> tuple[str, str]:
             raise KuzzleError("api.assert.missing_argument", name)
         names.append(value)
     return names[0], names[1]
+
+
+def _object_body(request: Request) -> dict[str, Any]:
+    body = request.input.body
+    if body is None:
+        raise KuzzleError("api.assert.body_required")
+    if not isinstance(body, dict):
+        raise KuzzleError("api.assert.invalid_type", "body", "object")
+    return body
 
 
 def _room_id(request: Request) -> str:
