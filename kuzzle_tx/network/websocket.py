@@ -142,9 +142,19 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
     # -- messages ---------------------------------------------------------------------
 
     def send_payload(self, data: bytes) -> None:
-        if self.state == self.STATE_OPEN:
-            if self.factory.reset_idle_on_send:
-                self.last_activity = self.factory.clock.seconds()
+        if self.state != self.STATE_OPEN:
+            return
+        if self.factory.reset_idle_on_send:
+            self.last_activity = self.factory.clock.seconds()
+        if (
+            self._perMessageCompress is None
+            and not self.send_queue
+            and self.send_state == self.SEND_STATE_GROUND
+        ):
+            # One unfragmented, unmasked text frame, as autobahn would build it, without
+            # the per-frame debug-log arguments of its send path.
+            self.transport.write(text_frame(data))  # type: ignore[union-attr]
+        else:
             self.sendMessage(data, False)
 
     def send_shared(self, data: bytes, prepared: dict[str, object]) -> None:
@@ -219,6 +229,16 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
             self._rate_window, self._rate_count = window, 0
         self._rate_count += 1
         return self._rate_count > limit
+
+
+def text_frame(data: bytes) -> bytes:
+    """A complete server-to-client WebSocket text frame (FIN, opcode 1, no mask)."""
+    length = len(data)
+    if length < 126:
+        return bytes((0x81, length)) + data
+    if length < 65536:
+        return b"\x81\x7e" + length.to_bytes(2, "big") + data
+    return b"\x81\x7f" + length.to_bytes(8, "big") + data
 
 
 class KuzzleWebSocketFactory(WebSocketServerFactory):

@@ -301,3 +301,33 @@ class IdleTimeoutTests(SynchronousTestCase):
                 if opcode == OPCODE_PING:
                     client.pong(payload)
         self.assertIsNone(client.close_code())
+
+
+class TextFrameTests(SynchronousTestCase):
+    def test_lengths(self) -> None:
+        """Frames of every length encoding decode back to their payload (FIN, text, unmasked)."""
+        from kuzzle_tx.network.websocket import text_frame
+        from kuzzle_tx.testing import decode_frames
+
+        for size in (0, 1, 125, 126, 127, 65535, 65536, 70000):
+            payload = b"x" * size
+            frame = text_frame(payload)
+            self.assertEqual(frame[0], 0x81)
+            frames, rest = decode_frames(frame)
+            self.assertEqual((frames, rest), ([(OPCODE_TEXT, payload)], b""), size)
+
+    def test_large_responses_through_the_protocol(self) -> None:
+        """A response larger than 64 KiB reaches the client whole."""
+        clock = Clock()
+        service = websocket_service(clock)
+        client = MemoryWebSocketClient(service.websocket_factory)
+        client.send_json(
+            {
+                "controller": "server",
+                "action": "now",
+                "requestId": "r",
+                "volatile": {"x": "y" * 70000},
+            }
+        )
+        [response] = client.messages()
+        self.assertEqual(len(response["volatile"]["x"]), 70000)
