@@ -12,8 +12,6 @@ from typing import Any
 
 import orjson
 
-DecodeError = ValueError
-
 
 def loads(data: bytes | str) -> Any:
     """Parse JSON; raise `ValueError` (with a readable message) on bad input."""

@@ -48,9 +48,6 @@ class EntryPoint:
         # The per-message path: skip one call frame.
         self.submit = funnel.submit  # type: ignore[method-assign]
 
-    def now_ms(self) -> int:
-        return int(self.clock.seconds() * 1000)
-
     # -- connections ------------------------------------------------------------------
 
     def open(
@@ -123,9 +120,6 @@ class EntryPoint:
         return {protocol: count for protocol, count in self._per_protocol.items() if count}
 
     # -- requests ---------------------------------------------------------------------
-
-    def execute(self, request: Request) -> Deferred[Request]:
-        return self.funnel.execute(request)
 
     def submit(self, request: Request, respond: Callable[[Request], object]) -> None:
         """Run a request; ``respond(request)`` is called once it has its result or error."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from twisted.internet.interfaces import IConsumer, IPushProducer, IReactorTime
@@ -210,11 +209,7 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
     def _respond(self, request: Request) -> None:
         envelope = request.envelope(self.factory.entrypoint.node_id)
         envelope["room"] = request.id
-        try:
-            data = orjson.dumps(envelope)
-        except TypeError:  # what orjson cannot encode (huge integers): the slower codec
-            data = codec.dumps(envelope)
-        self.send_payload(data)
+        self.send_payload(codec.dumps(envelope))
 
     def _send_error(self, error: KuzzleError) -> None:
         """An error that came before a request existed: Kuzzle sends it without ``room``."""

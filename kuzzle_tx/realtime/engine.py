@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import orjson
 from zope.interface import implementer
 
 from kuzzle_tx import codec
@@ -179,10 +178,6 @@ class RealtimeEngine:
     def _send(self, targets: Mapping[str, list[str]], payload: dict[str, Any]) -> None:
         if not targets:
             return
-        try:
-            encoded = orjson.dumps(payload)
-        except TypeError:
-            encoded = codec.dumps(payload)
-        head = encoded[:-1] + b',"room":'
+        head = codec.dumps(payload)[:-1] + b',"room":'
         for channel, connection_ids in targets.items():
-            self._broadcast(connection_ids, head + orjson.dumps(channel) + b"}")
+            self._broadcast(connection_ids, head + codec.dumps(channel) + b"}")
