@@ -19,7 +19,7 @@ const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const MODES = ['ws-now', 'ws-ping', 'http-query', 'ws-idle', 'fanout', 'match'];
+const MODES = ['ws-now', 'ws-ping', 'http-query', 'ws-idle', 'fanout', 'match', 'ws-doc'];
 
 function parseArgs(argv) {
   const opts = {
@@ -41,6 +41,9 @@ function parseArgs(argv) {
     subConnections: 10, // match: connections holding the subscriptions
     publishers: 4, // match: publisher connections
     pubInflight: 16, // match: publications in flight per publisher connection
+    docAction: 'get', // ws-doc: create, get or search (see load_worker.js docRequest)
+    docCollection: 'docs', // ws-doc: the collection of index "bench" to work on
+    docCount: 100000, // ws-doc: documents d0..d<count-1> exist (get, search)
   };
   const names = {
     '--mode': ['mode', String],
@@ -61,6 +64,9 @@ function parseArgs(argv) {
     '--sub-connections': ['subConnections', Number],
     '--publishers': ['publishers', Number],
     '--pub-inflight': ['pubInflight', Number],
+    '--doc-action': ['docAction', String],
+    '--doc-collection': ['docCollection', String],
+    '--doc-count': ['docCount', Number],
   };
   for (let i = 0; i < argv.length; i += 2) {
     const spec = names[argv[i]];
@@ -410,7 +416,10 @@ async function runMaster(opts) {
       fanout: opts.subscribers + 1,
       match: opts.subConnections + opts.publishers,
     }[opts.mode] ?? opts.connections,
-    inflight: { 'ws-now': opts.inflight, 'ws-ping': opts.inflight, match: opts.pubInflight }[opts.mode] ?? 1,
+    inflight:
+      { 'ws-now': opts.inflight, 'ws-ping': opts.inflight, 'ws-doc': opts.inflight, match: opts.pubInflight }[
+        opts.mode
+      ] ?? 1,
     ...result,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -15,6 +15,30 @@ function nowRequest(id) {
   return `{"controller":"server","action":"now","requestId":"${id}","volatile":{"sdkName":"bench"}}`;
 }
 
+// ws-doc: one document request (index "bench", the --doc-collection collection). Documents
+// d0..d<docCount-1> carry tag "t<i/10>", so a term query on tag hits 10 documents.
+function docRequest(opts, id, seq) {
+  const target = `"index":"bench","collection":"${opts.docCollection}","requestId":"${id}"`;
+  const pick = Math.floor(Math.random() * opts.docCount);
+  if (opts.docAction === 'create') {
+    return `{"controller":"document","action":"create",${target},"body":{"n":${seq},"tag":"new${seq % 1000}","name":"created by ${id}"}}`;
+  }
+  if (opts.docAction === 'get') {
+    return `{"controller":"document","action":"get",${target},"_id":"d${pick}"}`;
+  }
+  if (opts.docAction === 'search') {
+    return `{"controller":"document","action":"search",${target},"size":10,"body":{"query":{"term":{"tag":"t${Math.floor(pick / 10)}"}}}}`;
+  }
+  throw new Error(`unknown --doc-action ${opts.docAction}`);
+}
+
+// ws-doc: a well-formed answer to docRequest (search: the 10 documents of the tag).
+function docAnswerOk(opts, msg) {
+  if (msg.status !== 200 || !msg.result) return false;
+  if (opts.docAction === 'search') return msg.result.total === 10 && msg.result.hits.length === 10;
+  return typeof msg.result._id === 'string';
+}
+
 const PING = '{"p":1}';
 const PONG = Buffer.from('{"p":2}');
 
@@ -100,9 +124,10 @@ class Worker {
     }
   }
 
-  // ws-now / ws-ping: open the connections and wire the request/response loop
+  // ws-now / ws-ping / ws-doc: open the connections and wire the request/response loop
   async connect(n) {
     const ping = this.opts.mode === 'ws-ping';
+    const doc = this.opts.mode === 'ws-doc';
     for (let c = 0; c < n; c += 1) {
       const ws = await this.openWithRetry();
       const prefix = `${this.opts.worker}.${c}.`;
@@ -112,9 +137,10 @@ class Worker {
         if (ping) {
           ws.send(PING);
         } else {
-          const id = prefix + seq++;
+          const id = prefix + seq;
           pending.add(id);
-          ws.send(nowRequest(id));
+          ws.send(doc ? docRequest(this.opts, id, seq) : nowRequest(id));
+          seq += 1;
         }
       };
       ws.on('message', (data) => {
@@ -133,7 +159,10 @@ class Worker {
             this.error(`unmatched answer ${data}`);
             return; // a stray message does not add a request in flight
           }
-          if (msg.status === 200 && typeof msg.result?.now === 'number') this.count += 1;
+          const ok = doc
+            ? docAnswerOk(this.opts, msg)
+            : msg.status === 200 && typeof msg.result?.now === 'number';
+          if (ok) this.count += 1;
           else this.error(`bad answer ${data}`);
         }
         if (this.running) sendNext();

@@ -22,6 +22,7 @@ from twisted.logger import Logger
 
 from kuzzle_tx._jsonc import JsoncError, as_int, freeze, merge, parse_size, show, thaw
 from kuzzle_tx._jsonc import loads as loads_jsonc
+from kuzzle_tx.durations import parse_duration
 
 log = Logger()
 
@@ -67,6 +68,14 @@ DEFAULTS: dict[str, Any] = {
             "Content-Encoding, Content-Length, X-Kuzzle-Volatile"
         ),
         "cookieAuthentication": True,
+    },
+    "services": {
+        "storageEngine": {
+            "backend": "sqlite",
+            "readerThreads": 2,
+            "maxScrollDuration": "1m",
+            "commonMapping": {"dynamic": "false"},
+        },
     },
     "limits": {
         "concurrentRequests": 100,
@@ -154,6 +163,14 @@ class LimitsConfig:
     subscription_minterms: int = 0
 
 
+@attrs.frozen
+class StorageConfig:
+    backend: str = "sqlite"
+    reader_threads: int = 2
+    max_scroll_duration: float = 60.0
+    default_dynamic: str = "false"
+
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -167,6 +184,7 @@ class Config:
     server: ServerConfig = attrs.Factory(ServerConfig)
     http: CorsConfig = attrs.Factory(CorsConfig)
     limits: LimitsConfig = attrs.Factory(LimitsConfig)
+    storage: StorageConfig = attrs.Factory(StorageConfig)
     raw: Mapping[str, Any] = _EMPTY
     source: str | None = None
     warnings: tuple[str, ...] = ()
@@ -218,6 +236,7 @@ def load_config(
         server=server,
         http=cors,
         limits=limits,
+        storage=_build_storage(document),
         raw=freeze(document),
         source=source,
         warnings=tuple(warnings),
@@ -422,3 +441,26 @@ def _build(
         subscription_minterms=li.integer("subscriptionMinterms"),
     )
     return server, cors, limits
+
+
+def _build_storage(document: Mapping[str, Any]) -> StorageConfig:
+    st = _Section(document, "services.storageEngine")
+    try:
+        max_scroll = parse_duration(st.values["maxScrollDuration"])
+    except ValueError:
+        raise st.error(
+            "maxScrollDuration",
+            f'must be a duration like "1m" or "30s", got {show(st.values["maxScrollDuration"])}',
+        )
+    mapping = _Section(document, "services.storageEngine.commonMapping")
+    dynamic = mapping.values["dynamic"]
+    if isinstance(dynamic, bool):
+        dynamic = "true" if dynamic else "false"
+    if dynamic not in ("true", "false", "strict"):
+        raise mapping.error("dynamic", f'must be true, false or "strict", got {show(dynamic)}')
+    return StorageConfig(
+        backend=st.string("backend", ("sqlite", "memory")),
+        reader_threads=st.integer("readerThreads", minimum=1, maximum=64),
+        max_scroll_duration=max_scroll,
+        default_dynamic=dynamic,
+    )

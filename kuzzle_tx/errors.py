@@ -25,6 +25,7 @@ STATUS_BY_CLASS: Mapping[str, int] = MappingProxyType(
         "SizeLimitError": 413,
         "TooManyRequestsError": 429,
         "InternalError": 500,
+        "ExternalServiceError": 500,
         "ServiceUnavailableError": 503,
         "GatewayTimeoutError": 504,
         "PartialError": 206,
@@ -54,13 +55,55 @@ _CATALOGUE_SOURCE: tuple[tuple[str, int, tuple[_Subdomain, ...]], ...] = (
     )),
     ("services", 1, (
         ("storage", 1, (
-            ("unknown_index", 1, "PreconditionError", 'Index "%s" does not exist.'),
+            ("unknown_index", 1, "PreconditionError", 'The index "%s" does not exist.'),
             ("unknown_collection", 2, "PreconditionError",
-             'Collection "%s" does not exist in index "%s".'),
+             'The collection "%s":"%s" does not exist.'),
+            ("get_limit_exceeded", 3, "SizeLimitError",
+             "The number of documents returned by this request exceeds the configured "
+             "server limit."),
+            ("write_limit_exceeded", 4, "SizeLimitError",
+             "The number of documents edited by this request exceeds the configured "
+             "server limit."),
             ("not_found", 11, "NotFoundError",
              'Document "%s" not found in "%s":"%s".'),
+            ("unknown_scroll_id", 14, "NotFoundError",
+             "Non-existing or expired scroll identifier."),
+            ("search_as_an_id", 15, "BadRequestError",
+             "_search is not a valid document identifier"),
+            ("document_already_exists", 17, "BadRequestError", "Document already exists."),
             ("invalid_argument", 19, "BadRequestError",
-             'Invalid argument "%s". Expected: %s'),
+             'Argument "%s" is invalid (expected: %s)'),
+            ("invalid_mapping", 21, "BadRequestError",
+             'Invalid mapping property "mappings.%s".%s'),
+            ("collection_reserved", 22, "BadRequestError",
+             'Invalid collection name. "%s" is reserved for internal usage.'),
+            ("no_routing", 23, "BadRequestError", 'The "_routing" keyword is forbidden.'),
+            ("cannot_change_mapping", 26, "BadRequestError",
+             'Field "%s" already has a mapping, and it cannot be changed'),
+            ("unexpected_properties", 28, "BadRequestError",
+             'Property "%s" is not supported for field "%s".'),
+            ("invalid_mapping_type", 29, "BadRequestError",
+             'Field "%s": the data type "%s" doesn\'t exist'),
+            ("unexpected_bad_request", 33, "BadRequestError", "%s"),
+            ("unexpected_not_found", 34, "NotFoundError", "%s"),
+            ("unexpected_error", 35, "ExternalServiceError", "%s"),
+            ("index_already_exists", 38, "PreconditionError",
+             'A %s index named "%s" already exists'),
+            ("invalid_search_query", 40, "BadRequestError",
+             'The argument "%s" is not allowed at this level of a search query.'),
+            ("invalid_index_name", 41, "BadRequestError", 'The index name "%s" is invalid'),
+            ("invalid_collection_name", 42, "BadRequestError",
+             'The collection name "%s" is invalid'),
+            ("strict_mapping_rejection", 43, "BadRequestError",
+             'Cannot create document. Field "%s" is not present in collection "%s:%s" '
+             "strict mapping"),
+            ("scroll_duration_too_great", 44, "BadRequestError",
+             'Scroll duration "%s" is too great.'),
+            ("unknown_query_keyword", 45, "BadRequestError",
+             'The keyword "%s" is not part of Elasticsearch Query DSL. Are you trying to use '
+             "a Koncorde query?"),
+            ("invalid_query_keyword", 47, "BadRequestError",
+             'The "%s" keyword is not allowed in this query.'),
         )),
     )),
     ("api", 2, (
@@ -94,6 +137,8 @@ _CATALOGUE_SOURCE: tuple[tuple[str, int, tuple[_Subdomain, ...]], ...] = (
             ("too_many_requests", 8, "TooManyRequestsError",
              "Rejected: requests rate limit exceeded for this user."),
             ("admin_exists", 9, "PreconditionError", "Admin user is already set."),
+            ("incomplete_multiple_request", 10, "MultipleErrorsError",
+             "At least one of the %s actions failed."),
             ("unauthorized_origin", 12, "UnauthorizedError",
              'The origin "%s" is not authorized.'),
         )),
@@ -175,12 +220,14 @@ class KuzzleError(Exception):
 
     Build them with ``KuzzleError("api.process.controller_not_found", "nope")``:
     the positional values fill the catalogue's ``%s`` placeholders in order and
-    become ``props``.
+    become ``props``; ``extra`` adds fields to the error object.
     """
 
-    def __init__(self, error_id: str, *props: Any) -> None:
+    def __init__(self, error_id: str, *props: Any, extra: Mapping[str, Any] | None = None) -> None:
         spec = CATALOGUE[error_id]
         self.spec = spec
+        # More fields of the error object: ``errors`` and ``count`` of a MultipleErrorsError.
+        self.extra = dict(extra) if extra else None
         self.props = [str(p) for p in props]
         try:
             message = spec.template % tuple(self.props)
@@ -188,6 +235,10 @@ class KuzzleError(Exception):
             message = spec.template
         super().__init__(message)
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copies and pickles rebuild the error from its id, not from its message.
+        return (_rebuild, (self.id, tuple(self.props), self.extra))
 
     @property
     def id(self) -> str:
@@ -202,13 +253,22 @@ class KuzzleError(Exception):
         return self.spec.status
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        error = {
             "message": self.message,
             "status": self.status,
             "id": self.id,
             "code": self.code,
             "props": self.props,
         }
+        if self.extra:
+            error.update(self.extra)
+        return error
+
+
+def _rebuild(
+    error_id: str, props: tuple[str, ...], extra: Mapping[str, Any] | None
+) -> KuzzleError:
+    return KuzzleError(error_id, *props, extra=extra)
 
 
 def internal_error(reason: str = "internal error") -> KuzzleError:

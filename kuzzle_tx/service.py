@@ -27,19 +27,26 @@ from twisted.web.resource import IResource
 
 from kuzzle_tx import __version__
 from kuzzle_tx.api.controllers.auth import AuthController
+from kuzzle_tx.api.controllers.collection import CollectionController
+from kuzzle_tx.api.controllers.document import DocumentController
+from kuzzle_tx.api.controllers.index import IndexController
 from kuzzle_tx.api.controllers.realtime import RealtimeController
 from kuzzle_tx.api.controllers.server import ServerController
 from kuzzle_tx.api.funnel import Funnel
 from kuzzle_tx.config import Config
+from kuzzle_tx.interfaces import IStorage
 from kuzzle_tx.network.cors import OriginPolicy
 from kuzzle_tx.network.entrypoint import EntryPoint
 from kuzzle_tx.network.http import HttpApiResource
 from kuzzle_tx.network.routes import ROUTES, Router, public_api
 from kuzzle_tx.network.site import KuzzleResource, KuzzleSite
 from kuzzle_tx.network.websocket import KuzzleWebSocketFactory
+from kuzzle_tx.realtime.document_rooms import DocumentRooms
 from kuzzle_tx.realtime.engine import RealtimeEngine
 from kuzzle_tx.realtime.hotel import Hotel
 from kuzzle_tx.realtime.koncorde import Koncorde
+from kuzzle_tx.storage.memory import MemoryStorage
+from kuzzle_tx.storage.sqlite import SQLiteStorage
 
 # How long a graceful stop waits for requests in flight before giving up on them.
 SHUTDOWN_GRACE_SECONDS = 5.0
@@ -55,6 +62,7 @@ class KuzzleService(MultiService):
         listen: Sequence[str] = (),
         data_dir: str = "data",
         exit_on_listen_error: bool = False,
+        storage: IStorage | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -73,11 +81,23 @@ class KuzzleService(MultiService):
             broadcast=lambda connection_ids, data: self.entrypoint.broadcast(connection_ids, data),
             node_id=self.node_id,
             now_ms=lambda: int(clock.seconds() * 1000),
+            document_rooms=DocumentRooms(clock, limits.subscription_document_ttl / 1000),
         )
+        self.storage: IStorage = storage or self._default_storage()
+        hotel = self.realtime.hotel
         controllers = [
             ServerController(clock, config, __version__, self._public_api, self._metrics),
             AuthController(),
             RealtimeController(self.realtime, clock),
+            IndexController(self.storage),
+            CollectionController(
+                self.storage,
+                config.storage.default_dynamic,
+                lambda index: hotel.list_rooms().get(index, {}).keys(),
+            ),
+            DocumentController(
+                self.storage, self.realtime, clock, limits, config.storage.max_scroll_duration
+            ),
         ]
         self.funnel = Funnel(
             controllers,
@@ -112,6 +132,11 @@ class KuzzleService(MultiService):
             listener._raiseSynchronously = True
             listener.setName(description)
             listener.setServiceParent(self)
+
+    def _default_storage(self) -> IStorage:
+        if self.config.storage.backend == "memory":
+            return MemoryStorage()
+        return SQLiteStorage(self.data_dir, self.reactor, self.config.storage.reader_threads)
 
     def make_site(self, root: IResource) -> KuzzleSite:
         """A Site configured like this service's (header deadline, early 413, access log)."""
@@ -162,6 +187,8 @@ class KuzzleService(MultiService):
         os.makedirs(self.data_dir, exist_ok=True)
         for warning in self.config.warnings:
             self.log.warn("Configuration: {problem}", problem=warning)
+        # Opening the store loads the schema before the first request is served.
+        self.storage.start()
         if self.websocket_factory is not None:
             self.websocket_factory.start()
         super().startService()
@@ -177,10 +204,11 @@ class KuzzleService(MultiService):
         drained = self.entrypoint.shutdown()
         timeout = self.reactor.callLater(SHUTDOWN_GRACE_SECONDS, drained.cancel)
 
-        def finished(_: object) -> None:
+        def finished(_: object) -> Deferred[None]:
             if timeout.active():
                 timeout.cancel()
             self.site.access_log.flush()
+            return self.storage.stop()
 
         both = DeferredList([stopped_listening, drained], consumeErrors=True)
         return both.addCallback(finished)

@@ -28,7 +28,14 @@ OPCODE_PONG = 0xA
 
 
 def memory_config(**sections: Any) -> Config:
-    """A configuration from defaults plus the given nested overrides, ignoring the environment."""
+    """
+    A configuration from defaults plus the given nested overrides, ignoring the
+    environment, with the in-memory storage backend unless told otherwise.
+    """
+    storage = {"storageEngine": {"backend": "memory"}}
+    services = sections.get("services") or {}
+    engine = {**storage["storageEngine"], **(services.get("storageEngine") or {})}
+    sections = {**sections, "services": {**services, "storageEngine": engine}}
     return load_config(None, env={}, overrides=sections)
 
 

@@ -17,12 +17,12 @@ from twisted.web.resource import Resource
 from twisted.web.static import Data
 
 from kuzzle_tx import codec
-from kuzzle_tx.config import load_config
 from kuzzle_tx.service import KuzzleService
+from kuzzle_tx.testing import memory_config
 
 
 def make_service(reactor: Any, overrides: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-    return KuzzleService(load_config(None, env={}, overrides=overrides or {}), reactor, **kwargs)
+    return KuzzleService(memory_config(**(overrides or {})), reactor, **kwargs)
 
 
 class MountedResourceTests(SynchronousTestCase):

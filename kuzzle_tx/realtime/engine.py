@@ -19,6 +19,7 @@ from kuzzle_tx import codec
 from kuzzle_tx.api.request import Connection
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import INotifier
+from kuzzle_tx.realtime.document_rooms import DocumentRooms
 from kuzzle_tx.realtime.hotel import Hotel, Left
 from kuzzle_tx.realtime.koncorde import Koncorde, KoncordeError
 from kuzzle_tx.realtime.notifications import document_notification, user_notification
@@ -35,12 +36,14 @@ class RealtimeEngine:
         broadcast: Broadcast,
         node_id: str,
         now_ms: Callable[[], int],
+        document_rooms: DocumentRooms | None = None,
     ) -> None:
         self.koncorde = koncorde
         self.hotel = hotel
         self._broadcast = broadcast
         self._node = node_id
         self._now_ms = now_ms
+        self.document_rooms = document_rooms
 
     # -- subscriptions ----------------------------------------------------------------
 
@@ -172,6 +175,102 @@ class RealtimeEngine:
         )
         self._send(targets, payload)
         return len(targets)
+
+    def document_written(
+        self,
+        *,
+        index: str,
+        collection: str,
+        document_id: str,
+        source: Mapping[str, Any],
+        action: str,
+        event: str,
+        controller: str,
+        request_id: str,
+        timestamp: int,
+        protocol: str,
+        volatile: Any,
+        updated_fields: list[str] | None = None,
+    ) -> None:
+        """
+        A stored document was written: scope "in" to the rooms it matches now, scope
+        "out" (with the new content) to those it matched at its previous write only.
+        """
+        rooms = self._match(index, collection, document_id, source)
+        before: frozenset[str] = frozenset()
+        if self.document_rooms is not None:
+            before = self.document_rooms.swap((index, collection, document_id), rooms)
+        common = {
+            "request_id": request_id,
+            "timestamp": timestamp,
+            "index": index,
+            "collection": collection,
+            "controller": controller,
+            "action": action,
+            "event": event,
+            "protocol": protocol,
+            "node": self._node,
+            "volatile": volatile,
+            "document_id": document_id,
+            "source": source,
+            "updated_fields": updated_fields,
+        }
+        if rooms:
+            self._send(
+                self.hotel.document_targets(rooms, "in"),
+                document_notification(scope="in", **common),
+            )
+        left = before - rooms
+        if left:
+            self._send(
+                self.hotel.document_targets(left, "out"),
+                document_notification(scope="out", **common),
+            )
+
+    def document_deleted(
+        self,
+        *,
+        index: str,
+        collection: str,
+        document_id: str,
+        source: Mapping[str, Any],
+        action: str,
+        controller: str,
+        request_id: str,
+        timestamp: int,
+        protocol: str,
+        volatile: Any,
+    ) -> None:
+        """A stored document was deleted: scope "out" to the rooms its last content matches."""
+        rooms = self._match(index, collection, document_id, source)
+        if self.document_rooms is not None:
+            rooms |= self.document_rooms.forget((index, collection, document_id))
+        if not rooms:
+            return
+        payload = document_notification(
+            request_id=request_id,
+            timestamp=timestamp,
+            index=index,
+            collection=collection,
+            controller=controller,
+            action=action,
+            event="delete",
+            scope="out",
+            protocol=protocol,
+            node=self._node,
+            volatile=volatile,
+            document_id=document_id,
+            source=source,
+            updated_fields=None,
+        )
+        self._send(self.hotel.document_targets(rooms, "out"), payload)
+
+    def _match(
+        self, index: str, collection: str, document_id: str, source: Mapping[str, Any]
+    ) -> frozenset[str]:
+        if not self.koncorde.room_count:
+            return frozenset()
+        return frozenset(self.koncorde.test(index, collection, dict(source), document_id))
 
     # -- delivery ---------------------------------------------------------------------
 

@@ -30,12 +30,13 @@ from kuzzle_tx import codec
 from kuzzle_tx.api.controller import Controller
 from kuzzle_tx.api.funnel import Funnel
 from kuzzle_tx.api.request import Request
-from kuzzle_tx.config import Config, load_config
+from kuzzle_tx.config import Config
 from kuzzle_tx.network.cors import OriginPolicy
 from kuzzle_tx.network.entrypoint import EntryPoint
 from kuzzle_tx.network.http import HttpApiResource
 from kuzzle_tx.network.routes import Route, Router
 from kuzzle_tx.service import KuzzleService
+from kuzzle_tx.testing import memory_config
 
 URL = "http://kuzzle.example"
 DEFAULT_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD"
@@ -60,7 +61,7 @@ ERROR_KEYS = {"message", "status", "id", "code", "props"}
 
 
 def make_config(overrides: dict[str, Any] | None = None) -> Config:
-    return load_config(None, env={}, overrides=overrides or {})
+    return memory_config(**(overrides or {}))
 
 
 class HttpTestCase(SynchronousTestCase):

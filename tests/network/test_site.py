@@ -23,9 +23,9 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from kuzzle_tx import codec
-from kuzzle_tx.config import load_config
 from kuzzle_tx.network.access_log import FLUSH_INTERVAL, MAX_BATCH
 from kuzzle_tx.service import KuzzleService
+from kuzzle_tx.testing import memory_config
 
 CLIENT = IPv4Address("TCP", "10.0.0.7", 50123)
 NOW = b"GET /_now HTTP/1.1\r\nHost: kuzzle\r\n\r\n"
@@ -64,7 +64,7 @@ def responses(data: bytes) -> list[tuple[int, dict[bytes, bytes], bytes]]:
 class SiteTestCase(SynchronousTestCase):
     def build(self, overrides: dict[str, Any] | None = None) -> None:
         self.clock = Clock()
-        config = load_config(None, env={}, overrides=overrides or {})
+        config = memory_config(**(overrides or {}))
         self.service = KuzzleService(config, self.clock)
         self.site = self.service.site
 

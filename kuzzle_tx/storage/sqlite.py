@@ -1,0 +1,485 @@
+# -*- test-case-name: tests.storage.test_storage,tests.storage.test_durability -*-
+"""
+The embedded persistent backend: one SQLite database in the data directory.
+
+Threads: every statement runs off the reactor thread. Writes go through one
+writer thread (one connection, so writers never wait on each other's locks and
+each `write` is one transaction); reads go to a small pool of reader threads,
+each with its own connection. WAL journaling lets readers run while the writer
+commits, and a commit reaches the operating system before its Deferred fires,
+so an acknowledged write survives the process being killed.
+
+Layout: ``kz_indexes`` and ``kz_collections`` (name, schema as JSON) describe the
+schema; each collection gets two tables, ``c<N>_docs`` (one row per document) and
+``c<N>_fields`` (one row per searchable (path, value) pair of a document, see
+`kuzzle_tx.storage.fields`), which is what queries use as their index.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
+from zope.interface import implementer
+
+from kuzzle_tx import codec
+from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.interfaces import IStorage
+
+from . import writes
+from .fields import flatten
+from .model import CollectionSchema, Create, Document, SearchPage, WriteOp, WriteResult
+from .query_ast import Query, Search
+from .schema import SchemaCache, prepare_writes
+from .sql_query import compile_count, compile_search, register_functions
+
+T = TypeVar("T")
+
+DATABASE_NAME = "kuzzle.sqlite3"
+
+_META = (
+    "CREATE TABLE IF NOT EXISTS kz_indexes (name TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS kz_collections ("
+    " id INTEGER PRIMARY KEY, idx TEXT NOT NULL, name TEXT NOT NULL, schema BLOB NOT NULL,"
+    " UNIQUE (idx, name))",
+)
+
+
+def _tables(table_id: int) -> tuple[str, str]:
+    return f'"c{table_id}_docs"', f'"c{table_id}_fields"'
+
+
+def _create_tables(connection: sqlite3.Connection, table_id: int) -> None:
+    docs, fields = _tables(table_id)
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {docs} (rid INTEGER PRIMARY KEY,"
+        " id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, source BLOB NOT NULL)"
+    )
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {fields} (path TEXT NOT NULL, v, rid INTEGER NOT NULL,"
+        " PRIMARY KEY (path, v, rid)) WITHOUT ROWID"
+    )
+    connection.execute(f'CREATE INDEX IF NOT EXISTS "c{table_id}_fields_rid" ON {fields} (rid)')
+
+
+def _field_rows(rid: int, source: dict[str, Any]) -> Iterable[tuple[str, Any, int]]:
+    for path, value in flatten(source):
+        yield path, int(value) if isinstance(value, bool) else value, rid
+
+
+@implementer(IStorage)
+class SQLiteStorage:
+    def __init__(self, directory: str, reactor: Any, readers: int = 2) -> None:
+        self.path = os.path.join(directory, DATABASE_NAME)
+        self._directory = directory
+        self._reactor = reactor
+        self._schema = SchemaCache()
+        self._table_ids: dict[tuple[str, str], int] = {}
+        self._writer_pool = ThreadPool(1, 1, name="kuzzle-storage-writer")
+        self._reader_pool = ThreadPool(1, readers, name="kuzzle-storage-reader")
+        self._writer: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._shutdown_trigger: Any = None
+
+    # -- lifecycle --
+
+    def start(self) -> Deferred[None]:
+        """
+        Open the database and load the schema now, in the calling thread: this runs
+        once, before the service serves anything, and requests need the schema.
+        """
+        os.makedirs(self._directory, exist_ok=True)
+        try:
+            self._load(self._open())
+        except sqlite3.Error as error:
+            return fail(error)
+        self._writer_pool.start()
+        self._reader_pool.start()
+        # Like the reactor's own thread pool: never keep the process alive after shutdown.
+        self._shutdown_trigger = self._reactor.addSystemEventTrigger(
+            "during", "shutdown", self._stop_pools
+        )
+        return succeed(None)
+
+    def stop(self) -> Deferred[None]:
+        def close() -> None:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+
+        def stopped(result: object) -> object:
+            if self._shutdown_trigger is not None:
+                self._reactor.removeSystemEventTrigger(self._shutdown_trigger)
+                self._shutdown_trigger = None
+            self._stop_pools()
+            return result
+
+        return self._on_writer(close).addBoth(stopped)
+
+    def _stop_pools(self) -> None:
+        self._writer_pool.stop()
+        self._reader_pool.stop()
+        with self._readers_lock:
+            for connection in self._readers:
+                connection.close()
+            self._readers.clear()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL loses nothing when the process dies (the OS has the
+        # pages); only a power loss may drop the last commits.
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA busy_timeout=10000")
+        register_functions(connection)
+        return connection
+
+    def _open(self) -> list[tuple[str, str | None, int | None, bytes | None]]:
+        connection = self._writer = self._connect()
+        for statement in _META:
+            connection.execute(statement)
+        rows: list[tuple[str, str | None, int | None, bytes | None]] = [
+            (name, None, None, None)
+            for (name,) in connection.execute("SELECT name FROM kz_indexes")
+        ]
+        rows.extend(connection.execute("SELECT idx, name, id, schema FROM kz_collections"))
+        return rows
+
+    def _load(self, rows: list[tuple[str, str | None, int | None, bytes | None]]) -> None:
+        for index, collection, table_id, schema in rows:
+            self._schema.add_index(index)
+            if collection is not None and table_id is not None and schema is not None:
+                stored = codec.loads(schema)
+                self._schema.put_collection(
+                    index, collection, CollectionSchema(stored["mappings"], stored["settings"])
+                )
+                self._table_ids[(index, collection)] = table_id
+
+    # -- threads --
+
+    def _on_writer(self, work: Callable[..., T], *args: Any) -> Deferred[T]:
+        return deferToThreadPool(self._reactor, self._writer_pool, work, *args)
+
+    def _on_reader(self, work: Callable[..., T], *args: Any) -> Deferred[T]:
+        return deferToThreadPool(self._reactor, self._reader_pool, work, *args)
+
+    def _reader(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            connection.execute("PRAGMA query_only=1")
+            self._local.connection = connection
+            with self._readers_lock:
+                self._readers.append(connection)
+        return connection
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        connection = self._writer
+        assert connection is not None, "storage not started"
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return result
+
+    # -- schema --
+
+    def list_indexes(self) -> list[str]:
+        return self._schema.list_indexes()
+
+    def list_collections(self, index: str) -> list[str]:
+        return self._schema.list_collections(index)
+
+    def has_index(self, index: str) -> bool:
+        return self._schema.has_index(index)
+
+    def schema(self, index: str, collection: str) -> CollectionSchema:
+        return self._schema.schema(index, collection)
+
+    def create_index(self, index: str) -> Deferred[None]:
+        if self._schema.has_index(index):
+            return fail(KuzzleError("services.storage.index_already_exists", "public", index))
+
+        def insert(connection: sqlite3.Connection) -> None:
+            connection.execute("INSERT OR IGNORE INTO kz_indexes (name) VALUES (?)", (index,))
+
+        done = self._on_writer(self._transaction, insert)
+        return done.addCallback(lambda _: self._schema.add_index(index))
+
+    def delete_indexes(self, indexes: list[str]) -> Deferred[list[str]]:
+        existing = [index for index in indexes if self._schema.has_index(index)]
+        doomed = [
+            (index, collection, self._table_ids[(index, collection)])
+            for index in existing
+            for collection in self._schema.list_collections(index)
+        ]
+
+        def delete(connection: sqlite3.Connection) -> None:
+            for _, _, table_id in doomed:
+                self._drop_tables(connection, table_id)
+            for index in existing:
+                connection.execute("DELETE FROM kz_collections WHERE idx = ?", (index,))
+                connection.execute("DELETE FROM kz_indexes WHERE name = ?", (index,))
+
+        def forget(_: object) -> list[str]:
+            for index, collection, _table_id in doomed:
+                self._table_ids.pop((index, collection), None)
+            for index in existing:
+                self._schema.remove_index(index)
+            return existing
+
+        return self._on_writer(self._transaction, delete).addCallback(forget)
+
+    def put_collection(
+        self, index: str, collection: str, schema: CollectionSchema
+    ) -> Deferred[None]:
+        blob = codec.dumps({"mappings": schema.mappings, "settings": schema.settings})
+
+        def put(connection: sqlite3.Connection) -> int:
+            connection.execute("INSERT OR IGNORE INTO kz_indexes (name) VALUES (?)", (index,))
+            row = connection.execute(
+                "SELECT id FROM kz_collections WHERE idx = ? AND name = ?", (index, collection)
+            ).fetchone()
+            if row is not None:
+                connection.execute(
+                    "UPDATE kz_collections SET schema = ? WHERE id = ?", (blob, row[0])
+                )
+                return int(row[0])
+            cursor = connection.execute(
+                "INSERT INTO kz_collections (idx, name, schema) VALUES (?, ?, ?)",
+                (index, collection, blob),
+            )
+            table_id = int(cursor.lastrowid or 0)
+            _create_tables(connection, table_id)
+            return table_id
+
+        def remember(table_id: int) -> None:
+            self._table_ids[(index, collection)] = table_id
+            self._schema.put_collection(index, collection, schema)
+
+        return self._on_writer(self._transaction, put).addCallback(remember)
+
+    def delete_collection(self, index: str, collection: str) -> Deferred[None]:
+        def delete(connection: sqlite3.Connection, table_id: int) -> None:
+            self._drop_tables(connection, table_id)
+            connection.execute("DELETE FROM kz_collections WHERE id = ?", (table_id,))
+
+        def forget(_: object) -> None:
+            self._table_ids.pop((index, collection), None)
+            self._schema.remove_collection(index, collection)
+
+        return self._writing(index, collection, delete).addCallback(forget)
+
+    def truncate(self, index: str, collection: str) -> Deferred[None]:
+        def truncate(connection: sqlite3.Connection, table_id: int) -> None:
+            docs, fields = _tables(table_id)
+            connection.execute(f"DELETE FROM {fields}")
+            connection.execute(f"DELETE FROM {docs}")
+
+        return self._writing(index, collection, truncate)
+
+    @staticmethod
+    def _drop_tables(connection: sqlite3.Connection, table_id: int) -> None:
+        for table in _tables(table_id):
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+
+    # -- documents --
+
+    def get(self, index: str, collection: str, ids: list[str]) -> Deferred[list[Document | None]]:
+        def get(connection: sqlite3.Connection, table_id: int) -> list[Document | None]:
+            docs, _ = _tables(table_id)
+            found: dict[str, Document] = {}
+            for doc_id, version, source in connection.execute(
+                f"SELECT id, version, source FROM {docs}"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (codec.dumps(ids).decode(),),
+            ):
+                found[doc_id] = Document(doc_id, version, codec.loads(source))
+            return [found.get(doc_id) for doc_id in ids]
+
+        return self._reading(index, collection, get)
+
+    def write(
+        self, index: str, collection: str, ops: list[WriteOp]
+    ) -> Deferred[list[WriteResult]]:
+        try:
+            schema = self._schema.schema(index, collection)
+        except KuzzleError as error:
+            return fail(error)
+        runnable, refused, grown = prepare_writes(schema, index, collection, ops)
+        grown_blob = (
+            None
+            if grown is None
+            else codec.dumps({"mappings": grown.mappings, "settings": grown.settings})
+        )
+
+        def write(connection: sqlite3.Connection, table_id: int) -> list[WriteResult]:
+            results = [
+                refused[position]
+                if op is None
+                else self._write_one(connection, table_id, op, index, collection)
+                for position, op in enumerate(runnable)
+            ]
+            if grown_blob is not None:
+                connection.execute(
+                    "UPDATE kz_collections SET schema = ? WHERE id = ?", (grown_blob, table_id)
+                )
+            return results
+
+        def remember(results: list[WriteResult]) -> list[WriteResult]:
+            if grown is not None and self._schema.has_collection(index, collection):
+                self._schema.put_collection(index, collection, grown)
+            return results
+
+        return self._writing(index, collection, write).addCallback(remember)
+
+    @staticmethod
+    def _write_one(
+        connection: sqlite3.Connection, table_id: int, op: WriteOp, index: str, collection: str
+    ) -> WriteResult:
+        docs, fields = _tables(table_id)
+        if isinstance(op, Create) and op.id is None:
+            op = Create(writes.new_document_id(), op.source)
+        row = connection.execute(
+            f"SELECT rid, version, source FROM {docs} WHERE id = ?", (op.id,)
+        ).fetchone()
+        current = None if row is None else Document(op.id or "", row[1], codec.loads(row[2]))
+        outcome = writes.apply(op, index, collection, current)
+        result = outcome.result
+        if result.error is not None:
+            return result
+        if row is not None:
+            rid = row[0]
+            connection.execute(f"DELETE FROM {fields} WHERE rid = ?", (rid,))
+            if result.deleted:
+                connection.execute(f"DELETE FROM {docs} WHERE rid = ?", (rid,))
+                return result
+            connection.execute(
+                f"UPDATE {docs} SET version = ?, source = ? WHERE rid = ?",
+                (result.version, codec.dumps(outcome.source), rid),
+            )
+        else:
+            cursor = connection.execute(
+                f"INSERT INTO {docs} (id, version, source) VALUES (?, ?, ?)",
+                (result.id, result.version, codec.dumps(outcome.source)),
+            )
+            rid = cursor.lastrowid
+        assert outcome.source is not None
+        connection.executemany(
+            f"INSERT OR IGNORE INTO {fields} (path, v, rid) VALUES (?, ?, ?)",
+            _field_rows(rid, outcome.source),
+        )
+        return result
+
+    def search(self, index: str, collection: str, search: Search) -> Deferred[SearchPage]:
+        def run(connection: sqlite3.Connection, table_id: int) -> SearchPage:
+            docs, fields = _tables(table_id)
+            sql, params = compile_search(search, docs, fields)
+            count_sql, count_params = compile_count(search.query, docs, fields)
+            # One read transaction: the page and the total come from the same snapshot.
+            connection.execute("BEGIN")
+            try:
+                hits = [
+                    Document(doc_id, version, codec.loads(source))
+                    for doc_id, version, source in connection.execute(sql, params)
+                ]
+                (total,) = connection.execute(count_sql, count_params).fetchone()
+            finally:
+                connection.execute("COMMIT")
+            return SearchPage(total, hits)
+
+        return self._reading(index, collection, run)
+
+    def count(self, index: str, collection: str, query: Query) -> Deferred[int]:
+        def run(connection: sqlite3.Connection, table_id: int) -> int:
+            docs, fields = _tables(table_id)
+            sql, params = compile_count(query, docs, fields)
+            (total,) = connection.execute(sql, params).fetchone()
+            return int(total)
+
+        return self._reading(index, collection, run)
+
+    def stats(self) -> Deferred[dict[str, Any]]:
+        layout = [
+            (index, collection, self._table_ids[(index, collection)])
+            for index in self._schema.list_indexes()
+            for collection in self._schema.list_collections(index)
+        ]
+        names = self._schema.list_indexes()
+
+        def run() -> dict[str, Any]:
+            connection = self._reader()
+            per_index: dict[str, list[dict[str, Any]]] = {index: [] for index in names}
+            for index, collection, table_id in layout:
+                docs, _ = _tables(table_id)
+                try:
+                    count, size = connection.execute(
+                        f"SELECT count(*), coalesce(sum(length(source)), 0) FROM {docs}"
+                    ).fetchone()
+                except sqlite3.OperationalError:
+                    continue
+                per_index[index].append({"name": collection, "documentCount": count, "size": size})
+            indexes = [
+                {
+                    "name": index,
+                    "size": sum(c["size"] for c in collections),
+                    "collections": collections,
+                }
+                for index, collections in per_index.items()
+            ]
+            return {"indexes": indexes, "size": sum(i["size"] for i in indexes)}
+
+        return self._on_reader(run)
+
+    # -- helpers --
+
+    def _table_id(self, index: str, collection: str) -> int:
+        self._schema.schema(index, collection)
+        return self._table_ids[(index, collection)]
+
+    def _writing(
+        self, index: str, collection: str, work: Callable[[sqlite3.Connection, int], T]
+    ) -> Deferred[T]:
+        try:
+            table_id = self._table_id(index, collection)
+        except KuzzleError as error:
+            return fail(error)
+
+        def run() -> T:
+            return self._transaction(lambda connection: work(connection, table_id))
+
+        return self._on_writer(self._dropped_guard, run, index, collection)
+
+    def _reading(
+        self, index: str, collection: str, work: Callable[[sqlite3.Connection, int], T]
+    ) -> Deferred[T]:
+        try:
+            table_id = self._table_id(index, collection)
+        except KuzzleError as error:
+            return fail(error)
+        return self._on_reader(
+            self._dropped_guard, lambda: work(self._reader(), table_id), index, collection
+        )
+
+    @staticmethod
+    def _dropped_guard(work: Callable[[], T], index: str, collection: str) -> T:
+        # The collection was deleted between the check and the statement.
+        try:
+            return work()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                raise KuzzleError(
+                    "services.storage.unknown_collection", index, collection
+                ) from None
+            raise
