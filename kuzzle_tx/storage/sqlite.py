@@ -3,11 +3,13 @@
 The embedded persistent backend: one SQLite database in the data directory.
 
 Threads: every statement runs off the reactor thread. Writes go through one
-writer thread (one connection, so writers never wait on each other's locks and
-each `write` is one transaction); reads go to a small pool of reader threads,
-each with its own connection. WAL journaling lets readers run while the writer
-commits, and a commit reaches the operating system before its Deferred fires,
-so an acknowledged write survives the process being killed.
+writer thread (one connection, so writers never wait on each other's locks; the
+writes of one reactor turn share one transaction, each `write` in its own
+savepoint); reads go to a small pool of reader threads, each with its own
+connection, in batches too (`kuzzle_tx.storage.batches`). WAL journaling lets
+readers run while the writer commits, and a commit reaches the operating system
+before its Deferred fires, so an acknowledged write survives the process being
+killed.
 
 Layout: ``kz_indexes`` and ``kz_collections`` (name, schema as JSON) describe the
 schema; each collection gets two tables, ``c<N>_docs`` (one row per document) and
@@ -25,6 +27,7 @@ from typing import Any, TypeVar
 
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.threads import deferToThreadPool
+from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 from zope.interface import implementer
 
@@ -33,6 +36,7 @@ from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IStorage
 
 from . import writes
+from .batches import ThreadBatches
 from .fields import flatten
 from .model import CollectionSchema, Create, Document, SearchPage, WriteOp, WriteResult
 from .query_ast import Query, Search
@@ -88,6 +92,9 @@ class SQLiteStorage:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._shutdown_trigger: Any = None
+        self._running = False
+        self._writes = ThreadBatches(reactor, self._writer_pool, self._run_write_batch)
+        self._reads = ThreadBatches(reactor, self._reader_pool)
 
     # -- lifecycle --
 
@@ -103,6 +110,7 @@ class SQLiteStorage:
             return fail(error)
         self._writer_pool.start()
         self._reader_pool.start()
+        self._running = True
         # Like the reactor's own thread pool: never keep the process alive after shutdown.
         self._shutdown_trigger = self._reactor.addSystemEventTrigger(
             "during", "shutdown", self._stop_pools
@@ -110,6 +118,11 @@ class SQLiteStorage:
         return succeed(None)
 
     def stop(self) -> Deferred[None]:
+        """Close the store once the work queued before this call is done; idempotent."""
+        if not self._running:
+            return succeed(None)
+        self._running = False
+
         def close() -> None:
             if self._writer is not None:
                 self._writer.close()
@@ -125,6 +138,9 @@ class SQLiteStorage:
         return self._on_writer(close).addBoth(stopped)
 
     def _stop_pools(self) -> None:
+        self._running = False
+        if not self._writer_pool.started:
+            return
         self._writer_pool.stop()
         self._reader_pool.stop()
         with self._readers_lock:
@@ -168,8 +184,36 @@ class SQLiteStorage:
     def _on_writer(self, work: Callable[..., T], *args: Any) -> Deferred[T]:
         return deferToThreadPool(self._reactor, self._writer_pool, work, *args)
 
-    def _on_reader(self, work: Callable[..., T], *args: Any) -> Deferred[T]:
-        return deferToThreadPool(self._reactor, self._reader_pool, work, *args)
+    def _write_job(self, work: Callable[[sqlite3.Connection], T]) -> Deferred[T]:
+        """Run ``work`` in the next write transaction (shared with this turn's other writes)."""
+
+        def job() -> T:
+            assert self._writer is not None, "storage not started"
+            return work(self._writer)
+
+        return self._writes.submit(job)
+
+    def _run_write_batch(self, jobs: list[Callable[[], Any]]) -> list[Any]:
+        # One transaction, one savepoint per job: a failing job undoes only its own work.
+        connection = self._writer
+        assert connection is not None, "storage not started"
+        results: list[Any] = []
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for job in jobs:
+                connection.execute("SAVEPOINT job")
+                try:
+                    results.append(job())
+                except Exception:
+                    results.append(Failure())
+                    connection.execute("ROLLBACK TO job")
+                connection.execute("RELEASE job")
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return results
 
     def _reader(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -180,18 +224,6 @@ class SQLiteStorage:
             with self._readers_lock:
                 self._readers.append(connection)
         return connection
-
-    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        connection = self._writer
-        assert connection is not None, "storage not started"
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(connection)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-        return result
 
     # -- schema --
 
@@ -214,7 +246,7 @@ class SQLiteStorage:
         def insert(connection: sqlite3.Connection) -> None:
             connection.execute("INSERT OR IGNORE INTO kz_indexes (name) VALUES (?)", (index,))
 
-        done = self._on_writer(self._transaction, insert)
+        done = self._write_job(insert)
         return done.addCallback(lambda _: self._schema.add_index(index))
 
     def delete_indexes(self, indexes: list[str]) -> Deferred[list[str]]:
@@ -239,7 +271,7 @@ class SQLiteStorage:
                 self._schema.remove_index(index)
             return existing
 
-        return self._on_writer(self._transaction, delete).addCallback(forget)
+        return self._write_job(delete).addCallback(forget)
 
     def put_collection(
         self, index: str, collection: str, schema: CollectionSchema
@@ -268,7 +300,7 @@ class SQLiteStorage:
             self._table_ids[(index, collection)] = table_id
             self._schema.put_collection(index, collection, schema)
 
-        return self._on_writer(self._transaction, put).addCallback(remember)
+        return self._write_job(put).addCallback(remember)
 
     def delete_collection(self, index: str, collection: str) -> Deferred[None]:
         def delete(connection: sqlite3.Connection, table_id: int) -> None:
@@ -300,11 +332,17 @@ class SQLiteStorage:
         def get(connection: sqlite3.Connection, table_id: int) -> list[Document | None]:
             docs, _ = _tables(table_id)
             found: dict[str, Document] = {}
-            for doc_id, version, source in connection.execute(
-                f"SELECT id, version, source FROM {docs}"
-                " WHERE id IN (SELECT value FROM json_each(?))",
-                (codec.dumps(ids).decode(),),
-            ):
+            if len(ids) == 1:
+                rows = connection.execute(
+                    f"SELECT id, version, source FROM {docs} WHERE id = ?", ids
+                )
+            else:
+                rows = connection.execute(
+                    f"SELECT id, version, source FROM {docs}"
+                    " WHERE id IN (SELECT value FROM json_each(?))",
+                    (codec.dumps(ids).decode(),),
+                )
+            for doc_id, version, source in rows:
                 found[doc_id] = Document(doc_id, version, codec.loads(source))
             return [found.get(doc_id) for doc_id in ids]
 
@@ -440,7 +478,7 @@ class SQLiteStorage:
             ]
             return {"indexes": indexes, "size": sum(i["size"] for i in indexes)}
 
-        return self._on_reader(run)
+        return self._reads.submit(run)
 
     # -- helpers --
 
@@ -456,10 +494,11 @@ class SQLiteStorage:
         except KuzzleError as error:
             return fail(error)
 
-        def run() -> T:
-            return self._transaction(lambda connection: work(connection, table_id))
-
-        return self._on_writer(self._dropped_guard, run, index, collection)
+        return self._write_job(
+            lambda connection: self._dropped_guard(
+                lambda: work(connection, table_id), index, collection
+            )
+        )
 
     def _reading(
         self, index: str, collection: str, work: Callable[[sqlite3.Connection, int], T]
@@ -468,8 +507,8 @@ class SQLiteStorage:
             table_id = self._table_id(index, collection)
         except KuzzleError as error:
             return fail(error)
-        return self._on_reader(
-            self._dropped_guard, lambda: work(self._reader(), table_id), index, collection
+        return self._reads.submit(
+            lambda: self._dropped_guard(lambda: work(self._reader(), table_id), index, collection)
         )
 
     @staticmethod

@@ -290,3 +290,31 @@ class SQLiteStorageTests(StorageSuite, TestCase):
             self.assertEqual((doc.version, doc.source), (1, {"n": 1}))
 
         return defer.ensureDeferred(run())
+
+    def test_group_commit_isolates_failures(self) -> defer.Deferred[None]:
+        """
+        Writes of one reactor turn share a transaction; a job that fails undoes only its
+        own statements.
+        """
+
+        async def run() -> None:
+            await self._setup()
+
+            def insert(name: str) -> Any:
+                def work(connection: Any) -> None:
+                    connection.execute("INSERT INTO kz_indexes (name) VALUES (?)", (name,))
+                    if name == "bad":
+                        raise ValueError("refused")
+
+                return work
+
+            jobs = [self.storage._write_job(insert(name)) for name in ("one", "bad", "two")]
+            results = await defer.DeferredList(jobs, consumeErrors=True)
+            self.assertEqual([ok for ok, _ in results], [True, False, True])
+            await self.storage.stop()
+            reopened = SQLiteStorage(self.storage._directory, reactor)
+            await reopened.start()
+            self.addCleanup(reopened.stop)
+            self.assertEqual(reopened.list_indexes(), ["idx", "one", "two"])
+
+        return defer.ensureDeferred(run())
