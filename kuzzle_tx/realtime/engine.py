@@ -195,11 +195,15 @@ class RealtimeEngine:
         """
         A stored document was written: scope "in" to the rooms it matches now, scope
         "out" (with the new content) to those it matched at its previous write only.
+        A creation sends no "out": as Kuzzle, it does not look at what a document of
+        that id matched before (a silent delete or a truncate leaves that behind).
         """
         rooms = self._match(index, collection, document_id, source)
         before: frozenset[str] = frozenset()
         if self.document_rooms is not None:
             before = self.document_rooms.swap((index, collection, document_id), rooms)
+            if action == "create":
+                before = frozenset()
         common = {
             "request_id": request_id,
             "timestamp": timestamp,

@@ -44,7 +44,7 @@ def optional_document_id(request: Request) -> str | None:
     counts as absent, and anything else must be a string.
     """
     value = request.input.args.get("_id")
-    if not value:
+    if not js_truthy(value):
         return None
     if not isinstance(value, str):
         raise KuzzleError("api.assert.invalid_type", "_id", "string")
@@ -153,3 +153,12 @@ def non_negative_integer(request: Request, name: str, default: int | None) -> in
     if value is not None and value < 0:
         raise KuzzleError("api.assert.invalid_argument", name, "a positive integer")
     return value
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript truthiness, as Kuzzle tests arguments: {} and [] are true, 0 and "" not."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return bool(value)
+    return True

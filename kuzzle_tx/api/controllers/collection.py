@@ -21,7 +21,7 @@ from kuzzle_tx.storage.mappings import (
 from kuzzle_tx.storage.model import CollectionSchema
 
 # Keys that mark a body as a bare mapping (the deprecated form of collection:create).
-_MAPPING_KEYS = frozenset(("dynamic", "_meta", "properties"))
+_MAPPING_KEYS = ("dynamic", "_meta", "properties")
 
 
 class CollectionController(Controller):
@@ -54,7 +54,9 @@ class CollectionController(Controller):
         check_index_name(index)
         check_collection_name(collection)
         body = args.optional_body(request)
-        if body and _MAPPING_KEYS.issuperset(body) and ("properties" in body or "dynamic" in body):
+        # Kuzzle's test: any of these keys with a truthy value makes the whole body the
+        # mapping (other keys, such as "settings", are then refused as mapping keys).
+        if any(args.js_truthy(body.get(key)) for key in _MAPPING_KEYS):
             raw_mappings: Any = body
             settings: Any = None
         else:
@@ -117,22 +119,35 @@ class CollectionController(Controller):
         return self._current(index, collection, must_exist=False) is not None
 
     def list(self, request: Request) -> dict[str, Any]:
+        """
+        As Kuzzle: realtime collections (live subscriptions) then stored ones, sorted
+        by name (a collection both stored and subscribed to is listed twice, once per
+        type); only listing stored collections needs the index to exist. ``from`` and
+        ``size`` (deprecated) paginate, and are then echoed in the result.
+        """
         index = args.index_name(request)
         kind = request.string_arg("type", "all")
         if kind not in ("all", "stored", "realtime"):
             raise KuzzleError("api.assert.invalid_argument", "type", "all, stored or realtime")
-        stored = self._storage.list_collections(index)
-        entries = {}
-        if kind in ("all", "realtime"):
-            entries = {name: "realtime" for name in self._realtime_collections(index)}
-        if kind in ("all", "stored"):
-            entries.update((name, "stored") for name in stored)
-        collections = [{"name": name, "type": entries[name]} for name in sorted(entries)]
         offset = args.non_negative_integer(request, "from", 0) or 0
         size = args.non_negative_integer(request, "size", 0) or 0
+        collections: list[dict[str, str]] = []
+        if kind in ("all", "realtime"):
+            realtime = sorted(self._realtime_collections(index))
+            collections.extend({"name": name, "type": "realtime"} for name in realtime)
+        if kind in ("all", "stored"):
+            stored = self._storage.list_collections(index)
+            collections.extend({"name": name, "type": "stored"} for name in stored)
+        collections.sort(key=lambda entry: entry["name"])  # stable: realtime first
+        result: dict[str, Any] = {"type": kind, "collections": collections}
         if offset or size:
-            collections = collections[offset : offset + size] if size else collections[offset:]
-        return {"type": kind, "collections": collections}
+            result["from"] = offset
+            if size:
+                result["size"] = size
+                result["collections"] = collections[offset : offset + size]
+            else:
+                result["collections"] = collections[offset:]
+        return result
 
     def getMapping(self, request: Request) -> dict[str, Any]:  # noqa: N802
         index, collection = args.index_and_collection(request)

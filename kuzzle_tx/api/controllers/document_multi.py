@@ -65,10 +65,12 @@ class MultiDocumentActions(DocumentBase):
         info = self._created_info(request)
 
         def build(item: dict[str, Any]) -> WriteOp:
-            doc_id = item.get("_id")
+            body = _item_body(item)
+            # A falsy _id asks for a generated one, as Kuzzle's mCreate does.
+            doc_id = item.get("_id") or None
             if doc_id is not None and not isinstance(doc_id, str):
                 raise _ItemError("document _id must be a string")
-            return Create(doc_id, {**_item_body(item), "_kuzzle_info": info})
+            return Create(doc_id, {**body, "_kuzzle_info": info})
 
         return await self._m_write(request, "mCreate", build, lambda r: "create")
 
@@ -76,7 +78,8 @@ class MultiDocumentActions(DocumentBase):
         info = self._written_info(request)
 
         def build(item: dict[str, Any]) -> WriteOp:
-            return CreateOrReplace(_item_id(item), {**_item_body(item), "_kuzzle_info": info})
+            body = _item_body(item)
+            return CreateOrReplace(_item_id(item), {**body, "_kuzzle_info": info})
 
         return await self._m_write(
             request, "mCreateOrReplace", build, lambda r: "create" if r.created else "replace"
@@ -86,7 +89,8 @@ class MultiDocumentActions(DocumentBase):
         info = self._written_info(request)
 
         def build(item: dict[str, Any]) -> WriteOp:
-            return Replace(_item_id(item), {**_item_body(item), "_kuzzle_info": info})
+            body = _item_body(item)
+            return Replace(_item_id(item), {**body, "_kuzzle_info": info})
 
         return await self._m_write(request, "mReplace", build, lambda r: "replace")
 
@@ -95,7 +99,8 @@ class MultiDocumentActions(DocumentBase):
         info = self._updated_info(request)
 
         def build(item: dict[str, Any]) -> WriteOp:
-            return Update(_item_id(item), {**_item_body(item), "_kuzzle_info": info})
+            body = _item_body(item)
+            return Update(_item_id(item), {**body, "_kuzzle_info": info})
 
         return await self._m_write(request, "mUpdate", build, lambda r: "update")
 
@@ -135,16 +140,20 @@ class MultiDocumentActions(DocumentBase):
         items = args.body_array(request, "documents")
         self._check_write_limit(len(items))
         with_source = _source_flag(request)
-        ops: list[WriteOp] = []
-        positions: list[int] = []
-        errors: list[dict[str, Any]] = []
         for position, item in enumerate(items):
-            if isinstance(item, dict) and "_source" in item:
+            if isinstance(item, dict) and item.get("_source") is not None:
                 raise KuzzleError(
                     "api.assert.unexpected_argument",
                     f"documents[{position}]._source",
                     f"documents[{position}].body",
                 )
+        # As Kuzzle, drop the metadata clients send before anything else, so that
+        # the items echoed in ``errors`` do not carry it either.
+        items = [_without_metadata(item) for item in items]
+        ops: list[WriteOp] = []
+        positions: list[int] = []
+        errors: list[dict[str, Any]] = []
+        for position, item in enumerate(items):
             try:
                 if not isinstance(item, dict):
                     raise _ItemError("document must be an object")
@@ -154,23 +163,28 @@ class MultiDocumentActions(DocumentBase):
                 errors.append({"document": item, "reason": refused.reason, "status": 400})
         if not ops and not items:
             return {"successes": [], "errors": []}
+        silent = request.boolean_arg("silent")
         results = await self._storage.write(index, collection, ops) if ops else []
         successes = []
-        silent = request.boolean_arg("silent")
+        written: list[tuple[dict[str, Any], WriteResult]] = []
         for position, result in zip(positions, results, strict=True):
             item = items[position]
             if result.error is not None:
                 errors.append(_error_item(item, result.error))
                 continue
             successes.append(_success(method, result, with_source))
-            if not silent:
+            written.append((item, result))
+        # With ``strict``, Kuzzle fails the request before notifying anything
+        # (the successful writes stay written).
+        _check_strict(request, method, errors)
+        if not silent:
+            for item, result in written:
                 action = notify_action(result)
                 fields = None
                 if action == "update":
                     changes = item.get("changes") if method == "mUpsert" else item.get("body")
                     fields = updated_fields(changes or {})
                 self._notify_written(request, index, collection, result, action, fields)
-        _check_strict(request, method, errors)
         return {"successes": successes, "errors": errors}
 
     async def mDelete(self, request: Request) -> dict[str, Any]:  # noqa: N802
@@ -178,24 +192,32 @@ class MultiDocumentActions(DocumentBase):
         args.refresh(request)
         ids = args.body_array(request, "ids")
         self._check_write_limit(len(ids))
+        silent = request.boolean_arg("silent")
         errors: list[dict[str, Any]] = []
         ops: list[WriteOp] = []
+        listed: set[str] = set()
         for doc_id in ids:
-            if isinstance(doc_id, str) and doc_id:
-                ops.append(Delete(doc_id))
+            if isinstance(doc_id, str):
+                # An id listed twice is deleted once (Kuzzle deletes by an ids query).
+                if doc_id not in listed:
+                    listed.add(doc_id)
+                    ops.append(Delete(doc_id))
             else:
-                errors.append({"_id": doc_id, "reason": "_id must be a string", "status": 400})
+                errors.append(
+                    {"_id": doc_id, "reason": "document _id must be a string", "status": 400}
+                )
         results = await self._storage.write(index, collection, ops) if ops else []
-        successes = []
+        deleted = []
         for result in results:
             if result.error is not None:
                 errors.append({"_id": result.id, "reason": "document not found", "status": 404})
                 continue
-            successes.append(result.id)
-            if not request.boolean_arg("silent"):
-                self._notify_deleted(request, index, collection, result.id, result.previous)
+            deleted.append(result)
         _check_strict(request, "delete", errors)
-        return {"successes": successes, "errors": errors}
+        if not silent:
+            for result in deleted:
+                self._notify_deleted(request, index, collection, result.id, result.previous)
+        return {"successes": [result.id for result in deleted], "errors": errors}
 
     # -- writes by query --
 
@@ -234,7 +256,8 @@ class MultiDocumentActions(DocumentBase):
         fields = updated_fields(changes)
         for result in results:
             if result.error is not None:
-                errors.append({"_id": result.id, "reason": "document not found", "status": 404})
+                # As mUpdate's (Kuzzle runs updateByQuery as one), e.g. a strict mapping.
+                errors.append(_error_item({"_id": result.id, "body": changes}, result.error))
                 continue
             success: dict[str, Any] = {"_id": result.id, "_version": result.version, "status": 200}
             if with_source:
@@ -261,6 +284,15 @@ class _ItemError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _without_metadata(item: Any) -> Any:
+    if isinstance(item, dict):
+        body = item.get("body")
+        if isinstance(body, dict) and "_kuzzle_info" in body:
+            body = {key: value for key, value in body.items() if key != "_kuzzle_info"}
+            return {**item, "body": body}
+    return item
 
 
 def _item_id(item: dict[str, Any]) -> str:

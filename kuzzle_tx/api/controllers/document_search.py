@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from kuzzle_tx import codec
 from kuzzle_tx.api.controllers import args
 from kuzzle_tx.api.controllers.document_base import DocumentBase
 from kuzzle_tx.api.request import Request
@@ -29,9 +30,10 @@ class SearchActions(DocumentBase):
 
     async def search(self, request: Request) -> dict[str, Any]:
         index, collection = args.index_and_collection(request)
-        body = args.optional_body(request)
+        body = _search_body(request)
         search, source_filter = self._parse(request, index, collection, body)
-        self._check_fetch_limit(search.limit)
+        # Kuzzle checks "size - from" against the limit, not the page size alone.
+        self._check_fetch_limit(search.limit - search.offset)
         ttl = self._scroll_ttl(request)
         page = await self._storage.search(index, collection, search)
         hits = _hits(page.hits, index, collection, source_filter, bool(search.sort))
@@ -54,6 +56,9 @@ class SearchActions(DocumentBase):
             page.hits, cursor.index, cursor.collection, cursor.source_filter, bool(search.sort)
         )
         cursor.fetched += len(hits)
+        if cursor.fetched >= page.total:
+            # The last page: as Kuzzle, forget the scroll id (later calls get a 404).
+            self._scrolls.close(scroll_id)
         return {
             "hits": hits,
             "total": page.total,
@@ -79,6 +84,8 @@ class SearchActions(DocumentBase):
         value = request.input.args.get("scroll")
         if value is None or value == "":
             return None
+        if not isinstance(value, str):
+            raise KuzzleError("api.assert.invalid_type", "scroll", "string")
         try:
             ttl = parse_duration(value)
         except ValueError:
@@ -90,6 +97,25 @@ class SearchActions(DocumentBase):
         return ttl
 
 
+def _search_body(request: Request) -> dict[str, Any]:
+    """
+    The search body: the request's, or over HTTP without one (GET), the JSON of the
+    ``searchBody`` query-string argument, as Kuzzle's getSearchBody.
+    """
+    text = request.input.args.get("searchBody")
+    if request.input.body is not None or not request.input.query_flags or text is None:
+        return args.optional_body(request)
+    if not isinstance(text, str):
+        raise KuzzleError("api.assert.invalid_type", "searchBody", "string")
+    try:
+        body = codec.loads(text)
+    except ValueError:
+        raise KuzzleError("api.assert.invalid_argument", "searchBody", "a JSON object") from None
+    if not isinstance(body, dict):
+        raise KuzzleError("api.assert.invalid_argument", "searchBody", "a JSON object")
+    return body
+
+
 def _hits(
     documents: list[Document],
     index: str,
@@ -99,13 +125,14 @@ def _hits(
 ) -> list[dict[str, Any]]:
     # No relevance scoring: every hit scores 1, and null when sorted (as Elasticsearch).
     score = None if sorted_by_field else 1
-    return [
-        {
-            "_id": document.id,
-            "_score": score,
-            "_source": source_filter.apply(document.source),
-            "index": index,
-            "collection": collection,
-        }
-        for document in documents
-    ]
+    hits = []
+    for document in documents:
+        hit: dict[str, Any] = {"_id": document.id, "_score": score}
+        source = source_filter.apply(document.source)
+        if source is not None:
+            # With "_source": false, Elasticsearch's hits have no _source, nor Kuzzle's.
+            hit["_source"] = source
+        hit["index"] = index
+        hit["collection"] = collection
+        hits.append(hit)
+    return hits
