@@ -89,7 +89,9 @@ def storage_phase(args: argparse.Namespace, data_dir: str) -> None:
                 ]
                 await storage.write(INDEX, name, ops)
         await storage.put_collection(INDEX, "created", schema)
-        say(f"seeded {args.small + args.documents:,} documents in {time.monotonic() - began:.1f} s")
+        say(
+            f"seeded {args.small + args.documents:,} documents in {time.monotonic() - began:.1f} s"
+        )
         big = collection_name(args.documents)
         sequence = iter(range(10**9))
 
@@ -114,9 +116,7 @@ def storage_phase(args: argparse.Namespace, data_dir: str) -> None:
             results[name] = await measure(reactor, operation, CONCURRENCY, args)
             say(f"storage {name}: {results[name]:,.0f}/s")
         for size in (args.small, args.documents):
-            rate = await measure(
-                reactor, lambda s=size: search(collection_name(s), s), 1, args
-            )
+            rate = await measure(reactor, lambda s=size: search(collection_name(s), s), 1, args)
             results[f"search-latency-{size}"] = 1000.0 / rate
             say(f"storage search latency on {size:,}: {1000.0 / rate:.3f} ms")
         await storage.stop()
@@ -212,7 +212,9 @@ def load(
         raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-800:]}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
     if report.get("errors"):
-        raise RuntimeError(f"{action}: {report['errors']} bad answers: {report.get('first_error')}")
+        raise RuntimeError(
+            f"{action}: {report['errors']} bad answers: {report.get('first_error')}"
+        )
     return report
 
 
@@ -220,14 +222,16 @@ def load(
 
 
 def print_report(args: argparse.Namespace, storage: dict[str, Any], api: dict[str, Any]) -> None:
-    print(f"\nDocuments: WebSocket API (16 connections, 1 request each) vs storage layer alone")
+    print("\nDocuments: WebSocket API (16 connections, 1 request each) vs storage layer alone")
     print(f"{'operation':<34}{'storage':>12}{'API':>12}{'API / storage':>15}")
     for name in ("create", "get", "search"):
-        label = f"document:{name}" + (f" (term, {args.documents:,} docs)" if name == "search" else "")
+        label = f"document:{name}" + (
+            f" (term, {args.documents:,} docs)" if name == "search" else ""
+        )
         ratio = api[name] / storage[name]
         print(f"{label:<34}{storage[name]:>10,.0f}/s{api[name]:>10,.0f}/s{ratio:>15.2f}")
     small, big = f"search-latency-{args.small}", f"search-latency-{args.documents}"
-    print(f"\nIndexed term search latency, one request at a time (ms)")
+    print("\nIndexed term search latency, one request at a time (ms)")
     print(f"{'':<34}{f'{args.small:,} docs':>12}{f'{args.documents:,} docs':>14}{'ratio':>9}")
     for where, values in (("storage layer", storage), ("WebSocket API", api)):
         ratio = values[big] / values[small]

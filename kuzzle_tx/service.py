@@ -74,6 +74,7 @@ class KuzzleService(MultiService):
 
         self.router = Router(ROUTES)
         self._api_description: dict[str, Any] | None = None
+        document_rooms = DocumentRooms(clock, limits.subscription_document_ttl / 1000)
         self.realtime = RealtimeEngine(
             Koncorde(max_conditions=limits.subscription_conditions_count),
             Hotel(max_rooms=limits.subscription_rooms),
@@ -81,7 +82,7 @@ class KuzzleService(MultiService):
             broadcast=lambda connection_ids, data: self.entrypoint.broadcast(connection_ids, data),
             node_id=self.node_id,
             now_ms=lambda: int(clock.seconds() * 1000),
-            document_rooms=DocumentRooms(clock, limits.subscription_document_ttl / 1000),
+            document_rooms=document_rooms,
         )
         self.storage: IStorage = storage or self._default_storage()
         hotel = self.realtime.hotel
@@ -89,11 +90,12 @@ class KuzzleService(MultiService):
             ServerController(clock, config, __version__, self._public_api, self._metrics),
             AuthController(),
             RealtimeController(self.realtime, clock),
-            IndexController(self.storage),
+            IndexController(self.storage, document_rooms.drop),
             CollectionController(
                 self.storage,
                 config.storage.default_dynamic,
                 lambda index: hotel.list_rooms().get(index, {}).keys(),
+                document_rooms.drop,
             ),
             DocumentController(
                 self.storage, self.realtime, clock, limits, config.storage.max_scroll_duration

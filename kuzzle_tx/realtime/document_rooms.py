@@ -45,6 +45,16 @@ class DocumentRooms:
         previous = self._entries.pop(key, None)
         return frozenset() if previous is None else previous[1]
 
+    def drop(self, index: str, collection: str | None = None) -> None:
+        """Forget the documents of a deleted or truncated collection (or of a whole index)."""
+        doomed = [
+            key
+            for key in self._entries
+            if key[0] == index and (collection is None or key[1] == collection)
+        ]
+        for key in doomed:
+            del self._entries[key]
+
     def _expire(self, now: float) -> None:
         entries = self._entries
         while entries:

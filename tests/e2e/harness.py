@@ -175,11 +175,14 @@ def _spawn_server(
     config: Mapping[str, Any] | str | None,
     env: Mapping[str, str] | None,
     args: Sequence[str] | None,
+    data_dir: FilePath[str] | str | None = None,
 ) -> tuple[_Process, FilePath[str]]:
     directory = FilePath(testcase.mktemp())
     directory.makedirs()
     argv = [sys.executable, *TWISTD, "-n", "--pidfile=", "kuzzle"]
-    argv += ["--data-dir", directory.child("data").path]
+    if data_dir is None:
+        data_dir = directory.child("data")
+    argv += ["--data-dir", data_dir if isinstance(data_dir, str) else data_dir.path]
     if args is None:
         argv += ["--port", str(port)]
     else:
@@ -202,14 +205,17 @@ async def start_server(
     args: Sequence[str] | None = None,
     port: int | None = None,
     healthcheck: bool = True,
+    data_dir: FilePath[str] | str | None = None,
 ) -> KuzzleServer:
     """
     Start ``twistd kuzzle`` on a free port (``--port`` unless ``args`` replaces it) and wait
     until it answers ``GET /_healthcheck`` with 200 (or, with ``healthcheck=False``, until the
     port accepts connections). The test stops it on cleanup and shows its log on failure.
+    ``--data-dir`` is ``data_dir`` when given (e.g. to restart on the same data), else a new
+    ``data`` directory beside the server's log.
     """
     port = free_port() if port is None else port
-    process, directory = _spawn_server(testcase, port, config, env, args)
+    process, directory = _spawn_server(testcase, port, config, env, args, data_dir)
     server = KuzzleServer(process, port, directory)
 
     async def cleanup() -> None:

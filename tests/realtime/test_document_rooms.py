@@ -96,3 +96,17 @@ class DocumentRoomsTests(SynchronousTestCase):
         self.assertEqual(rooms.swap(A, frozenset({"r3"})), ROOMS)
         self.assertEqual(rooms.forget(B), ROOMS)
         self.assertEqual(len(rooms), 1)
+
+
+class DropTests(SynchronousTestCase):
+    def test_drop_collection_and_index(self) -> None:
+        """Dropping a collection forgets its documents only; dropping an index, all of its."""
+        rooms = DocumentRooms(Clock(), 60)
+        for key in (("i", "a", "1"), ("i", "b", "1"), ("j", "a", "1")):
+            rooms.swap(key, frozenset({"r"}))
+        rooms.drop("i", "a")
+        self.assertEqual(len(rooms), 2)
+        self.assertEqual(rooms.forget(("i", "a", "1")), frozenset())
+        rooms.drop("i")
+        self.assertEqual(len(rooms), 1)
+        self.assertEqual(rooms.forget(("j", "a", "1")), frozenset({"r"}))

@@ -44,10 +44,13 @@ class CollectionController(Controller):
         storage: IStorage,
         default_dynamic: str,
         realtime_collections: Callable[[str], Iterable[str]],
+        # Told when a collection's documents are gone (truncate, delete): realtime forgets them.
+        documents_dropped: Callable[[str, str | None], None] = lambda index, collection: None,
     ) -> None:
         self._storage = storage
         self._default_dynamic = default_dynamic
         self._realtime_collections = realtime_collections
+        self._documents_dropped = documents_dropped
 
     async def create(self, request: Request) -> dict[str, bool]:
         index, collection = args.index_and_collection(request)
@@ -113,6 +116,7 @@ class CollectionController(Controller):
     async def delete(self, request: Request) -> None:
         index, collection = args.index_and_collection(request)
         await self._storage.delete_collection(index, collection)
+        self._documents_dropped(index, collection)
 
     def exists(self, request: Request) -> bool:
         index, collection = args.index_and_collection(request)
@@ -161,6 +165,7 @@ class CollectionController(Controller):
     async def truncate(self, request: Request) -> dict[str, bool]:
         index, collection = args.index_and_collection(request)
         await self._storage.truncate(index, collection)
+        self._documents_dropped(index, collection)
         return {"acknowledged": True}
 
     def refresh(self, request: Request) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kuzzle_tx.api.controller import Controller
@@ -17,8 +18,14 @@ class IndexController(Controller):
     name = "index"
     ACTIONS = ("create", "delete", "exists", "list", "mDelete", "stats")
 
-    def __init__(self, storage: IStorage) -> None:
+    def __init__(
+        self,
+        storage: IStorage,
+        documents_dropped: Callable[[str, str | None], None] = lambda index, collection: None,
+    ) -> None:
         self._storage = storage
+        # Told when an index is deleted: realtime forgets what its documents matched.
+        self._documents_dropped = documents_dropped
 
     async def create(self, request: Request) -> None:
         index = args.index_name(request)
@@ -30,6 +37,7 @@ class IndexController(Controller):
         if not self._storage.has_index(index):
             raise KuzzleError("services.storage.unknown_index", index)
         await self._storage.delete_indexes([index])
+        self._documents_dropped(index, None)
         return {"acknowledged": True}
 
     def exists(self, request: Request) -> bool:
@@ -49,7 +57,10 @@ class IndexController(Controller):
         indexes = args.body_array(request, "indexes")
         if not all(isinstance(index, str) for index in indexes):
             raise KuzzleError("api.assert.invalid_type", "body.indexes", "array of strings")
-        return {"deleted": await self._storage.delete_indexes(indexes)}
+        deleted = await self._storage.delete_indexes(indexes)
+        for index in deleted:
+            self._documents_dropped(index, None)
+        return {"deleted": deleted}
 
     async def stats(self, request: Request) -> dict[str, Any]:
         return await self._storage.stats()
