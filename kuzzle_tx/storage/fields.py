@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.storage.test_fields -*-
+# -*- test-case-name: tests.storage.test_evaluate,tests.storage.test_sql_query -*-
 """
 The searchable view of a document, shared by every backend so that they agree
 on what a query matches.

@@ -1,11 +1,20 @@
-# -*- test-case-name: tests.storage.test_mappings -*-
+# -*- test-case-name: tests.storage.test_mappings,tests.storage.test_mapping_merge -*-
 """
 Collection mappings with Kuzzle's rules and Elasticsearch's semantics, minus Elasticsearch.
 
 Kuzzle hands mappings to Elasticsearch, which validates them, merges updates and
 grows them as documents arrive (dynamic mapping). With an embedded store nobody
-does that for us, so this module does it: as pure functions over plain dicts,
+does that for us, so the mapping modules do it: as pure functions over plain dicts,
 because mappings are stored as JSON and checked on every write.
+
+This module's own job is what a client sends: `validate_mappings` checks a new
+mapping and `merge_mappings` applies an update. The rest is importable from here too:
+
+- `check_index_name`, `check_collection_name`: `kuzzle_tx.storage.mapping_names`;
+- `extend_for_document` (dynamic mapping): `kuzzle_tx.storage.dynamic_mapping`;
+- `field_resolver` (field names for searches): `kuzzle_tx.storage.mapping_resolver`;
+- `public_mapping` (``collection:getMapping``): `kuzzle_tx.storage.mapping_view`;
+- `KUZZLE_META_MAPPING`, `dynamic_policy`: `kuzzle_tx.storage.mapping_form`.
 
 Mappings are values: nothing here mutates its arguments, and results may share
 unchanged branches with them. The normalized form (what `validate_mappings`,
@@ -18,65 +27,41 @@ turns it back into what Elasticsearch would show.
 
 from __future__ import annotations
 
-import calendar
-import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import attrs
-
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.storage.dynamic_mapping import extend_for_document
+from kuzzle_tx.storage.mapping_form import (
+    DYNAMIC_VALUES,
+    KUZZLE_META_MAPPING,
+    copy_json,
+    dynamic_policy,
+    dynamic_string,
+    join_path,
+)
+from kuzzle_tx.storage.mapping_names import (
+    RESERVED_COLLECTION,
+    check_collection_name,
+    check_index_name,
+)
+from kuzzle_tx.storage.mapping_resolver import field_resolver
+from kuzzle_tx.storage.mapping_view import public_mapping
 
-# -- index and collection names --
-
-RESERVED_COLLECTION = "_kuzzle_keep"
-# Kuzzle emulates a collection as an Elasticsearch index named from both names;
-# 126 bytes each keeps the pair under Elasticsearch's 255.
-_MAX_NAME_BYTES = 126
-_FORBIDDEN_NAME_CHARS = frozenset('\\/*?"<>|,+#:.&%')
-
-
-def check_index_name(name: object) -> None:
-    """Refuse an index name Kuzzle would refuse (kuzzle-api.md §7.1)."""
-    _check_name(name, "index", "services.storage.invalid_index_name")
-
-
-def check_collection_name(name: object) -> None:
-    """Refuse a collection name Kuzzle would refuse, including its reserved one."""
-    _check_name(name, "collection", "services.storage.invalid_collection_name")
-    if name == RESERVED_COLLECTION:
-        raise KuzzleError("services.storage.collection_reserved", name)
-
-
-def _check_name(name: object, argument: str, error_id: str) -> None:
-    if not isinstance(name, str):
-        raise KuzzleError("api.assert.invalid_type", argument, "string")
-    if (
-        not name
-        or name == "_all"
-        or name.lower() != name
-        # Node's Buffer counts a lone surrogate as 3 bytes; so does surrogatepass.
-        or len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES
-        or any(char in _FORBIDDEN_NAME_CHARS or char.isspace() for char in name)
-    ):
-        raise KuzzleError(error_id, name)
-
+__all__ = [
+    "KUZZLE_META_MAPPING",
+    "RESERVED_COLLECTION",
+    "check_collection_name",
+    "check_index_name",
+    "dynamic_policy",
+    "extend_for_document",
+    "field_resolver",
+    "merge_mappings",
+    "public_mapping",
+    "validate_mappings",
+]
 
 # -- validation --
 
-# Kuzzle's default `commonMapping.properties`, added to every collection.
-KUZZLE_META_MAPPING: dict[str, Any] = {
-    "_kuzzle_info": {
-        "properties": {
-            "author": {"type": "keyword"},
-            "createdAt": {"type": "date"},
-            "updater": {"type": "keyword"},
-            "updatedAt": {"type": "date"},
-        }
-    }
-}
-
-_DYNAMIC_VALUES = ("true", "false", "strict")
 # Keys Kuzzle itself accepts, at the root and on a field that has properties
 # (`dynamic_templates` is one of them, but nothing here would apply the templates).
 _KUZZLE_ROOT_KEYS = ("properties", "_meta", "dynamic")
@@ -127,7 +112,7 @@ def validate_mappings(mappings: Any, default_dynamic: str | bool = "false") -> d
     if info is not None and "properties" not in info:
         raise KuzzleError("services.storage.cannot_change_mapping", "_kuzzle_info")
     return {
-        "dynamic": dynamic or _dynamic_string(default_dynamic),
+        "dynamic": dynamic or dynamic_string(default_dynamic),
         "_meta": meta if meta is not None else {},
         "properties": _overlay(properties, KUZZLE_META_MAPPING),
     }
@@ -158,7 +143,7 @@ def _parse_root(mappings: Any) -> tuple[str | None, dict[str, Any] | None, dict[
     if meta is not None and not isinstance(meta, dict):
         raise _not_an_object("_meta")
     properties = _parse_properties(mappings.get("properties", {}), "properties", "")
-    return _parse_dynamic(mappings, "dynamic"), _copy(meta), properties
+    return _parse_dynamic(mappings, "dynamic"), copy_json(meta), properties
 
 
 def _parse_dynamic(definition: dict[str, Any], where: str) -> str | None:
@@ -172,7 +157,7 @@ def _parse_dynamic(definition: dict[str, Any], where: str) -> str | None:
         raise KuzzleError(
             "services.storage.invalid_mapping", where, "Dynamic property value should be a string."
         )
-    if value not in _DYNAMIC_VALUES:
+    if value not in DYNAMIC_VALUES:
         raise KuzzleError(
             "services.storage.invalid_mapping",
             where,
@@ -195,13 +180,15 @@ def _parse_properties(properties: Any, where: str, prefix: str) -> dict[str, Any
                 " A field name cannot be empty, nor start or end with a dot.",
             )
         # Elasticsearch reads "a.b" as field b of object a.
-        field = _parse_field(definition, f"{where}.{name}", _join(prefix, name))
+        field = _parse_field(definition, f"{where}.{name}", join_path(prefix, name))
         child = parts[-1]
         for parent in reversed(parts[:-1]):
             field, child = {"properties": {child: field}}, parent
         name = parts[0]
         known = result.get(name)
-        result[name] = field if known is None else _merge_field(known, field, _join(prefix, name))
+        result[name] = (
+            field if known is None else _merge_field(known, field, join_path(prefix, name))
+        )
     return result
 
 
@@ -250,7 +237,7 @@ def _parse_leaf(
     for key in definition:
         if key not in _LEAF_PARAMETERS or (multi_field and key == "fields"):
             raise KuzzleError("services.storage.unexpected_properties", key, path)
-    result = _copy(definition)
+    result = copy_json(definition)
     if "fields" not in definition:
         return result
     fields = definition["fields"]
@@ -329,7 +316,9 @@ def _merge_properties(
     result = dict(current)
     for name, field in update.items():
         known = current.get(name)
-        result[name] = field if known is None else _merge_field(known, field, _join(prefix, name))
+        result[name] = (
+            field if known is None else _merge_field(known, field, join_path(prefix, name))
+        )
     return result
 
 
@@ -365,291 +354,5 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict) and isinstance(below, dict):
             result[key] = _overlay(below, value)
         else:
-            result[key] = _copy(value)
+            result[key] = copy_json(value)
     return result
-
-
-# -- reading --
-
-
-def dynamic_policy(mapping: dict[str, Any]) -> str:
-    """The root ``dynamic`` of a mapping; Elasticsearch's default ("true") when unset."""
-    return _dynamic_string(mapping.get("dynamic", "true"))
-
-
-def _dynamic_string(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value not in _DYNAMIC_VALUES:
-        raise ValueError(f"invalid dynamic policy: {value!r}")
-    return str(value)
-
-
-def public_mapping(mapping: dict[str, Any], include_kuzzle_meta: bool = False) -> dict[str, Any]:
-    """
-    What collection:getMapping answers: a fresh copy shaped as Elasticsearch shows it
-    (fields sorted by name, empty objects as ``{"type": "object"}``, no ``_meta`` when
-    there is none), without ``_kuzzle_info`` unless asked.
-    """
-    properties = mapping.get("properties", {})
-    if not include_kuzzle_meta:
-        properties = {name: f for name, f in properties.items() if name != "_kuzzle_info"}
-    result: dict[str, Any] = {}
-    if mapping.get("_meta"):
-        result["_meta"] = _copy(mapping["_meta"])
-    result["dynamic"] = dynamic_policy(mapping)
-    result["properties"] = _render_properties(properties)
-    return result
-
-
-def _render_properties(properties: dict[str, Any]) -> dict[str, Any]:
-    return {name: _render_field(properties[name]) for name in sorted(properties)}
-
-
-def _render_field(field: dict[str, Any]) -> dict[str, Any]:
-    rendered = {key: _copy(value) for key, value in field.items() if key != "properties"}
-    if "properties" in field:
-        if field["properties"]:
-            rendered["properties"] = _render_properties(field["properties"])
-        elif "type" not in field:
-            rendered = {"type": "object", **rendered}
-    if "fields" in field:
-        rendered["fields"] = _render_properties(field["fields"])
-    return rendered
-
-
-_ANALYZED_TYPES = frozenset({"text", "match_only_text", "search_as_you_type"})
-_RESOLVER_CACHE_SIZE = 1024
-
-
-def field_resolver(mapping: dict[str, Any]) -> Callable[[str], tuple[str, bool]]:
-    """
-    For the search parser: map a field as a query names it to the path its value is
-    stored at and whether it is analyzed (full-text) there. A multi-field such as
-    ``name.keyword`` is stored as its parent ``name``; an alias as its target.
-    """
-    properties = mapping.get("properties", {})
-    cache: dict[str, tuple[str, bool]] = {}
-
-    def resolve(field: str) -> tuple[str, bool]:
-        found = cache.get(field)
-        if found is None:
-            if len(cache) >= _RESOLVER_CACHE_SIZE:
-                cache.clear()  # queries may name any number of unmapped fields
-            found = cache[field] = _resolve(properties, field, follow_alias=True)
-        return found
-
-    return resolve
-
-
-def _resolve(properties: dict[str, Any], field: str, follow_alias: bool) -> tuple[str, bool]:
-    parts = field.split(".")
-    current = properties
-    for position, part in enumerate(parts):
-        definition = current.get(part)
-        if definition is None:
-            return field, False
-        if "properties" in definition:
-            current = definition["properties"]
-            continue
-        rest = parts[position + 1 :]
-        kind = definition.get("type")
-        if not rest:
-            target = definition.get("path")
-            if kind == "alias" and follow_alias and isinstance(target, str):
-                return _resolve(properties, target, follow_alias=False)
-            return field, kind in _ANALYZED_TYPES
-        sub = definition.get("fields", {}).get(rest[0]) if len(rest) == 1 else None
-        if sub is None:
-            return field, False
-        return ".".join(parts[: position + 1]), sub.get("type") in _ANALYZED_TYPES
-    return field, False
-
-
-# -- dynamic mapping --
-
-
-@attrs.frozen
-class _Target:
-    """Where the document goes: only needed to word a strict mapping's refusal."""
-
-    index: str
-    collection: str
-
-
-def extend_for_document(
-    mapping: dict[str, Any], source: dict[str, Any], index: str, collection: str
-) -> dict[str, Any] | None:
-    """
-    Elasticsearch's dynamic mapping for one document about to be written: the mapping
-    grown by the document's new fields (a new dict), or None if it has none to add.
-    A new field under a ``strict`` object refuses the document; under ``false`` it is
-    kept in the source but not mapped. Runs on every write, so the common case (no
-    new field) walks the document without copying anything.
-    """
-    target = _Target(index, collection)
-    properties = mapping.get("properties", {})
-    grown = _grow(properties, source, dynamic_policy(mapping), "", target)
-    return None if grown is None else {**mapping, "properties": grown}
-
-
-def _grow(
-    properties: dict[str, Any], obj: dict[str, Any], dynamic: str, prefix: str, target: _Target
-) -> dict[str, Any] | None:
-    """
-    ``properties`` grown by the new fields of one object, or None. Copy on write:
-    the first change copies ``properties`` once; later ones go into that copy.
-    """
-    grown: dict[str, Any] | None = None
-    for key, value in obj.items():
-        if not key or "." in key:
-            key, value = _expand_dots(key, value)
-        field = (properties if grown is None else grown).get(key)
-        if field is None:
-            if key == "_kuzzle_info" and not prefix:
-                field = _copy(KUZZLE_META_MAPPING["_kuzzle_info"])
-            elif dynamic == "strict":
-                raise KuzzleError(
-                    "services.storage.strict_mapping_rejection",
-                    _join(prefix, key),
-                    target.index,
-                    target.collection,
-                )
-            elif dynamic == "false":
-                continue
-            else:
-                field = _infer(value, _join(prefix, key), target)
-                if field is None:
-                    continue
-            grown = dict(properties) if grown is None else grown
-            grown[key] = field
-        if "properties" in field and field.get("enabled", True):
-            path = _join(prefix, key)
-            children = _grow_values(
-                field["properties"], value, field.get("dynamic", dynamic), path, target
-            )
-            if children is not None:
-                grown = dict(properties) if grown is None else grown
-                grown[key] = {**field, "properties": children}
-    return grown
-
-
-def _grow_values(
-    properties: dict[str, Any], value: Any, dynamic: str, path: str, target: _Target
-) -> dict[str, Any] | None:
-    """The same, for every object a field holds (one, or several in arrays)."""
-    if isinstance(value, dict):
-        return _grow(properties, value, dynamic, path, target)
-    if not isinstance(value, list):
-        return None
-    grown = None
-    for item in _flatten(value):
-        if isinstance(item, dict):
-            more = _grow(properties if grown is None else grown, item, dynamic, path, target)
-            grown = more if more is not None else grown
-    return grown
-
-
-def _infer(value: Any, path: str, target: _Target) -> dict[str, Any] | None:
-    """Elasticsearch's type for a new field (dynamic "true"), None for no field."""
-    if isinstance(value, bool):
-        return {"type": "boolean"}
-    if isinstance(value, int):
-        return {"type": "long"}
-    if isinstance(value, float):
-        return {"type": "float"}
-    if isinstance(value, str):
-        return _infer_string(value)
-    if isinstance(value, dict):
-        return {"properties": _grow({}, value, "true", path, target) or {}}
-    if isinstance(value, list):
-        first = next((item for item in _flatten(value) if item is not None), None)
-        if isinstance(first, dict):
-            return {"properties": _grow_values({}, value, "true", path, target) or {}}
-        return None if first is None else _infer(first, path, target)
-    return None
-
-
-_TEXT_FIELD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
-_SLASH_DATE_FORMAT = "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis"
-# strict_date_optional_time: yyyy[-MM[-dd]][T HH[:mm[:ss[.fraction]][zone]]]
-_ISO_DATE = re.compile(
-    r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
-    r"(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
-    r"(?:Z|[+-](\d{2})(?::?(\d{2}))?)?)?)?",
-    re.ASCII,
-)
-_SLASH_DATE = re.compile(r"(\d{4})/(\d{2})/(\d{2})(?: (\d{2}):(\d{2}):(\d{2}))?", re.ASCII)
-
-
-def _infer_string(text: str) -> dict[str, Any]:
-    """
-    Elasticsearch's date detection with its default ``dynamic_date_formats``; a bare
-    year never gets there (Elasticsearch skips strings that parse as numbers).
-    """
-    match = _ISO_DATE.fullmatch(text)
-    if match and len(text) > 4 and _valid_date(*match.groups()):
-        return {"type": "date"}
-    match = _SLASH_DATE.fullmatch(text)
-    if match and _valid_date(*match.groups()):
-        return {"type": "date", "format": _SLASH_DATE_FORMAT}
-    return _copy(_TEXT_FIELD)
-
-
-def _valid_date(
-    year: str,
-    month: str | None,
-    day: str | None,
-    hour: str | None = None,
-    minute: str | None = None,
-    second: str | None = None,
-    offset_hours: str | None = None,
-    offset_minutes: str | None = None,
-) -> bool:
-    """java.time's strict resolver: no 30 February, no 24:00, offsets within ±18:00."""
-    month_number = int(month or 1)
-    if not 1 <= month_number <= 12:
-        return False
-    if day is not None and not 1 <= int(day) <= calendar.monthrange(int(year), month_number)[1]:
-        return False
-    limits = ((hour, 23), (minute, 59), (second, 59), (offset_hours, 18), (offset_minutes, 59))
-    return all(part is None or int(part) <= limit for part, limit in limits)
-
-
-def _expand_dots(key: str, value: Any) -> tuple[str, Any]:
-    """Elasticsearch reads ``{"a.b": 1}`` as ``{"a": {"b": 1}}``."""
-    if not key:
-        raise KuzzleError(
-            "services.storage.unexpected_bad_request", "field name cannot be an empty string"
-        )
-    parts = key.split(".")
-    if "" in parts:
-        raise KuzzleError(
-            "services.storage.unexpected_bad_request",
-            f"object field starting or ending with a [.] makes object resolution "
-            f"ambiguous: [{key}]",
-        )
-    for part in reversed(parts[1:]):
-        value = {part: value}
-    return parts[0], value
-
-
-def _flatten(values: list[Any]) -> Iterator[Any]:
-    for item in values:
-        if isinstance(item, list):
-            yield from _flatten(item)
-        else:
-            yield item
-
-
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of JSON data, faster than `copy.deepcopy`."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value

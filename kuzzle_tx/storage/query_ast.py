@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.storage.test_query -*-
+# -*- test-case-name: tests.storage.test_query_clauses,tests.storage.test_query -*-
 """
 The search query, parsed: a small tree that every storage backend evaluates.
 

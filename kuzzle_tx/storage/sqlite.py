@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.storage.test_storage,tests.storage.test_durability -*-
+# -*- test-case-name: tests.storage.test_storage,tests.e2e.test_durability -*-
 """
 The embedded persistent backend: one SQLite database in the data directory.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.storage.test_writes -*-
+# -*- test-case-name: tests.storage.test_storage -*-
 """
 What a write operation does to a document, as pure functions every backend calls
 inside its own transaction: given the current document (or None), `apply` says
