@@ -22,9 +22,11 @@ from typing import Any
 
 from kuzzle_tx.realtime.koncorde.regexps import compile_regexp
 from kuzzle_tx.storage.fields import flatten, tokenize, values_at
+from kuzzle_tx.storage.geo_match import geo_matches
 from kuzzle_tx.storage.query_ast import (
     Bool,
     Exists,
+    GeoShape,
     Ids,
     MatchAll,
     MatchNone,
@@ -141,6 +143,10 @@ def regexp_tester(pattern: str, flags: str) -> Callable[[str], bool]:
         return lambda text: False
 
 
+def _geo(query: GeoShape, doc_id: str, source: Source) -> bool:
+    return geo_matches(query.clause, source)
+
+
 def _regexp(query: Regexp, doc_id: str, source: Source) -> bool:
     test = regexp_tester(query.pattern, query.flags)
     return any(
@@ -208,6 +214,7 @@ _EVALUATORS: dict[type, Callable[[Any, str, Source], bool]] = {
     Prefix: _prefix,
     Wildcard: _wildcard,
     Regexp: _regexp,
+    GeoShape: _geo,
     TextMatch: _text,
     Bool: _bool,
 }

@@ -102,6 +102,17 @@ class Regexp:
 
 
 @attrs.frozen
+class GeoShape:
+    """
+    A Koncorde geo clause (``lang: "koncorde"`` only): the geopoint at ``field`` lies in
+    the shape. ``clause`` is the clause's compact JSON (`kuzzle_tx.storage.geo_match`).
+    """
+
+    field: str
+    clause: str
+
+
+@attrs.frozen
 class TextMatch:
     """
     Full-text match on an analyzed (``text``) field: ``tokens`` are the query's
@@ -141,6 +152,7 @@ Query: TypeAlias = (
     | Prefix
     | Wildcard
     | Regexp
+    | GeoShape
     | TextMatch
     | Bool
 )

@@ -13,10 +13,11 @@ Supported queries: ``match_all``, ``match_none``, ``term``, ``terms``, ``ids``,
 
 Errors: whatever the JSON, only `KuzzleError` comes out.
 
-- A keyword that is not one of ours: ``services.storage.unknown_query_keyword``, which
-  is what Kuzzle reports when Elasticsearch does not know a query (typically a Koncorde
-  keyword sent without ``lang=koncorde``), and also for real ES queries we do not
-  implement (``fuzzy``, ``nested``...): refused rather than answered wrongly.
+- A keyword Elasticsearch does not know: ``services.storage.unknown_query_keyword``,
+  what Kuzzle reports then (typically a Koncorde keyword sent without
+  ``lang=koncorde``). A real Elasticsearch query that is not implemented here
+  (``fuzzy``, ``nested``, ``geo_distance``...): ``services.storage.invalid_query_keyword``
+  ("not allowed in this query"). Refused either way, never answered wrongly.
 - Anything malformed: ``services.storage.invalid_argument`` (`query_args.invalid`)
   with the place (``query.bool.must[0].term.age``) and what was expected. One id for
   every shape and type error, ``api.assert.invalid_type`` is never used for the ES DSL:
@@ -111,6 +112,20 @@ _BOOL_OPTIONS = _COMMON | {"minimum_should_match", *_BOOL_CLAUSES}
 _MSM = re.compile(r"\s*(-?\d{1,9})\s*(%?)\s*")
 
 
+# Elasticsearch 7/8 query keywords this module does not implement.
+ELASTICSEARCH_QUERIES = frozenset(
+    (
+        "boosting constant_score dis_max function_score script_score match_bool_prefix "
+        "match_phrase_prefix multi_match combined_fields query_string simple_query_string "
+        "intervals geo_bounding_box geo_distance geo_grid geo_polygon geo_shape shape nested "
+        "has_child has_parent parent_id more_like_this percolate rank_feature script wrapper "
+        "pinned distance_feature fuzzy regexp terms_set span_containing span_field_masking "
+        "span_first span_multi span_near span_not span_or span_term span_within knn "
+        "sparse_vector text_expansion semantic"
+    ).split()
+)
+
+
 class ClauseParser:
     """Elasticsearch's query DSL → query tree, for one resolver."""
 
@@ -147,6 +162,8 @@ class ClauseParser:
         ((keyword, argument),) = query.items()
         handler = self._handlers.get(keyword)
         if handler is None:
+            if keyword in ELASTICSEARCH_QUERIES:
+                raise KuzzleError("services.storage.invalid_query_keyword", keyword)
             raise KuzzleError("services.storage.unknown_query_keyword", keyword)
         return handler(argument, f"{where}.{keyword}")
 

@@ -19,10 +19,12 @@ from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.realtime.koncorde import Koncorde, KoncordeError
 from kuzzle_tx.realtime.koncorde.regexps import compile_regexp
 from kuzzle_tx.realtime.koncorde.values import js_truthy
+from kuzzle_tx.storage.geo_match import GEO_KEYWORDS, clause_json, geo_condition
 from kuzzle_tx.storage.query_args import Resolver, invalid, is_number, plain
 from kuzzle_tx.storage.query_ast import (
     Bool,
     Exists,
+    GeoShape,
     Ids,
     MatchAll,
     Query,
@@ -48,7 +50,8 @@ def koncorde_to_query(
 
     Translations: equals → term, in → terms, ids, exists / missing (``exists: 'tags["x"]'``
     is a term on the array's values), range, regexp (JavaScript semantics), and / or /
-    not / bool → bool. geo* , match, select and nothing have no search translation.
+    not / bool → bool, geoBoundingBox / geoDistance / geoDistanceRange / geoPolygon →
+    a geo shape. match, select and nothing have no search translation.
     """
     if filters is None or filters == {}:
         return MatchAll()
@@ -83,6 +86,7 @@ class _KoncordeTranslator:
             ),
             "not": lambda value, where: Bool(must_not=(self.translate(value, where),)),
             "bool": self._bool,
+            **{keyword: self._geo for keyword in GEO_KEYWORDS},
         }
 
     def translate(self, filters: dict[str, Any], path: str | None) -> Query:
@@ -91,7 +95,13 @@ class _KoncordeTranslator:
         if handler is None:
             kind = "operator" if keyword in _OPERATORS else "clause"
             raise KuzzleError("api.assert.koncorde_restricted_keyword", kind, keyword)
+        if keyword in GEO_KEYWORDS:
+            return self._geo(filters, keyword)
         return handler(value, keyword if path is None else f"{path}.{keyword}")
+
+    def _geo(self, clause: dict[str, Any], where: str) -> Query:
+        text = clause_json(clause)
+        return GeoShape(geo_condition(text).field, text)
 
     def _all(self, filters: list[dict[str, Any]], where: str) -> tuple[Query, ...]:
         return tuple(self.translate(item, where) for item in filters)

@@ -24,6 +24,7 @@ from typing import Any
 from .query_ast import (
     Bool,
     Exists,
+    GeoShape,
     Ids,
     MatchAll,
     MatchNone,
@@ -80,6 +81,7 @@ class _Compiler:
             Prefix: self._prefix,
             Wildcard: self._wildcard,
             Regexp: self._regexp,
+            GeoShape: self._geo,
             TextMatch: self._text,
             Bool: self._bool,
         }
@@ -185,6 +187,11 @@ class _Compiler:
             return f"{sql} AND {v} GLOB ?", [*params, glob]
 
         return self._on_values(node.field, condition)
+
+    def _geo(self, node: GeoShape) -> Sql:
+        # Documents that have the field (index lookup), then Koncorde's test on the source.
+        having, params = self._exists(Exists(node.field))
+        return f"{having} AND kz_geo(?, d.source)", [*params, node.clause]
 
     def _regexp(self, node: Regexp) -> Sql:
         return self._on_values(

@@ -15,15 +15,29 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from kuzzle_tx import codec
 from kuzzle_tx.realtime.koncorde.regexps import compile_regexp
 
 from .fields import tokenize
+from .geo_match import geo_matches
 
 
 def register_functions(connection: sqlite3.Connection) -> None:
-    """Give ``connection`` the functions compiled queries call (``kz_text``, ``kz_regexp``)."""
+    """
+    Give ``connection`` the functions compiled queries call (``kz_text``, ``kz_regexp``,
+    ``kz_geo``).
+    """
     connection.create_function("kz_text", 4, _kz_text, deterministic=True)
     connection.create_function("kz_regexp", 3, _kz_regexp, deterministic=True)
+    connection.create_function("kz_geo", 2, _kz_geo, deterministic=True)
+
+
+def _kz_geo(clause: str, source: bytes | str) -> bool:
+    try:
+        return geo_matches(clause, codec.loads(source))
+    except Exception:
+        # A function that raises aborts the whole statement: a broken row matches nothing.
+        return False
 
 
 def text_match(value: str, tokens: Sequence[str], operator: str, phrase: bool) -> bool:

@@ -78,8 +78,26 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
             "title": "The brown quick fox",
         },
     ),
-    ("g7", {"name": "grace", "age": 18, "nested": {"deep": {"value": "hit"}}, "tags": ["Red"]}),
-    ("h8", {"name": "Heidi", "age": 65, "score": -3, "title": "foxes are quick"}),
+    (
+        "g7",
+        {
+            "name": "grace",
+            "age": 18,
+            "nested": {"deep": {"value": "hit"}},
+            "tags": ["Red"],
+            "loc": {"lat": 48.8566, "lon": 2.3522},
+        },
+    ),
+    (
+        "h8",
+        {
+            "name": "Heidi",
+            "age": 65,
+            "score": -3,
+            "title": "foxes are quick",
+            "loc": "43.6047, 1.4442",
+        },
+    ),
     (
         "i9",
         {
@@ -88,9 +106,19 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
             "active": True,
             "tags": ["red", 3],
             "meta": {"note": "a\\b*c"},
+            "loc": [51.5074, -0.1278],
         },
     ),
-    ("j10", {"name": ["Judy", "Jo"], "age": 22, "score": "high", "address": {"city": "Paris"}}),
+    (
+        "j10",
+        {
+            "name": ["Judy", "Jo"],
+            "age": 22,
+            "score": "high",
+            "address": {"city": "Paris"},
+            "loc": "u09tvw0f6szye",
+        },
+    ),
     ("k11", {}),
     (
         "l12",
@@ -329,8 +357,27 @@ EXPECTED_TEXT: list[tuple[str, dict[str, Any], list[str]]] = [
 ]
 
 
+PARIS = {"lat": 48.8566, "lon": 2.3522}
+
 EXPECTED_KONCORDE: list[tuple[str, dict[str, Any], list[str]]] = [
     ("empty", {}, ALL),
+    ("geoDistance", {"geoDistance": {"loc": PARIS, "distance": "10km"}}, ["g7", "j10"]),
+    (
+        "geoBoundingBox",
+        {"geoBoundingBox": {"loc": {"top": 52, "left": -1, "bottom": 48, "right": 3}}},
+        ["g7", "i9", "j10"],
+    ),
+    (
+        "geoDistanceRange",
+        {"geoDistanceRange": {"loc": PARIS, "from": "100km", "to": "700 km"}},
+        ["h8", "i9"],
+    ),
+    ("geoPolygon", {"geoPolygon": {"loc": {"points": [[44, 1], [43, 0], [43, 3]]}}}, ["h8"]),
+    (
+        "not geoDistance",
+        {"not": {"geoDistance": {"loc": PARIS, "distance": "10km"}}},
+        _all_but("g7", "j10"),
+    ),
     ("equals", {"equals": {"name": "Bob"}}, ["b2"]),
     ("equals _id", {"equals": {"_id": "d4"}}, ["d4"]),
     ("in", {"in": {"tags": ["green", "yellow"]}}, ["b2", "e5"]),

@@ -347,20 +347,21 @@ class BoolTests(ErrorAssertions):
 
 class KeywordTests(ErrorAssertions):
     def test_unknown(self) -> None:
-        """Keywords we do not know, Koncorde's and unimplemented ES ones, are unknown."""
-        for keyword in (
-            "equals",
-            "in",
-            "fuzzy",
-            "nested",
-            "query_string",
-            "script",
-            "geo_distance",
-            "regexp",
-            "missing",
-        ):
+        """
+        Keywords Elasticsearch does not know (Koncorde's) are unknown_query_keyword; real
+        Elasticsearch queries we do not implement are invalid_query_keyword.
+        """
+        for keyword in ("equals", "in", "missing", "geoDistance", "nope"):
             error = self.assertError(UNKNOWN, parse_query, {keyword: {"a": 1}})
             self.assertEqual(error.props, [keyword])
+        for keyword in ("fuzzy", "nested", "query_string", "script", "geo_distance", "regexp"):
+            error = self.assertError(
+                "services.storage.invalid_query_keyword", parse_query, {keyword: {"a": 1}}
+            )
+            self.assertEqual(error.props, [keyword])
+            self.assertEqual(
+                error.message, f'The "{keyword}" keyword is not allowed in this query.'
+            )
         error = self.assertError(
             UNKNOWN, parse_query, {"bool": {"filter": [{"equals": {"a": 1}}]}}
         )

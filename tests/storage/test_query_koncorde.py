@@ -135,13 +135,6 @@ class KoncordeTests(ErrorAssertions):
     def test_restricted(self) -> None:
         """Keywords without a search translation are koncorde_restricted_keyword."""
         cases: list[tuple[dict[str, Any], str]] = [
-            (
-                {"geoBoundingBox": {"a": {"top": 1, "left": 0, "bottom": 0, "right": 1}}},
-                "geoBoundingBox",
-            ),
-            ({"geoDistance": {"a": [0, 0], "distance": "1km"}}, "geoDistance"),
-            ({"geoDistanceRange": {"a": [0, 0], "from": "1km", "to": "2km"}}, "geoDistanceRange"),
-            ({"geoPolygon": {"a": {"points": [[0, 0], [0, 1], [1, 1]]}}}, "geoPolygon"),
             ({"match": {"a": 1}}, "match"),
             ({"select": {"field": "a", "index": 0, "query": {"exists": "value"}}}, "select"),
             ({"nothing": {}}, "nothing"),
