@@ -11,10 +11,8 @@ readers run while the writer commits, and a commit reaches the operating system
 before its Deferred fires, so an acknowledged write survives the process being
 killed.
 
-Layout: ``kz_indexes`` and ``kz_collections`` (name, schema as JSON) describe the
-schema; each collection gets two tables, ``c<N>_docs`` (one row per document) and
-``c<N>_fields`` (one row per searchable (path, value) pair of a document, see
-`kuzzle_tx.storage.fields`), which is what queries use as their index.
+This module owns the threads, the connections and the schema cache; the tables
+and the statements are `kuzzle_tx.storage.sqlite_statements`.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from twisted.internet.defer import Deferred, fail, succeed
@@ -35,46 +33,16 @@ from kuzzle_tx import codec
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IStorage
 
-from . import writes
+from . import sqlite_statements as statements
 from .batches import ThreadBatches
-from .fields import flatten
-from .model import CollectionSchema, Create, Document, SearchPage, WriteOp, WriteResult
+from .model import CollectionSchema, Document, SearchPage, WriteOp, WriteResult
 from .query_ast import Query, Search
 from .schema import SchemaCache, prepare_writes
-from .sql_query import compile_count, compile_search, register_functions
+from .sql_query import register_functions
 
 T = TypeVar("T")
 
 DATABASE_NAME = "kuzzle.sqlite3"
-
-_META = (
-    "CREATE TABLE IF NOT EXISTS kz_indexes (name TEXT PRIMARY KEY)",
-    "CREATE TABLE IF NOT EXISTS kz_collections ("
-    " id INTEGER PRIMARY KEY, idx TEXT NOT NULL, name TEXT NOT NULL, schema BLOB NOT NULL,"
-    " UNIQUE (idx, name))",
-)
-
-
-def _tables(table_id: int) -> tuple[str, str]:
-    return f'"c{table_id}_docs"', f'"c{table_id}_fields"'
-
-
-def _create_tables(connection: sqlite3.Connection, table_id: int) -> None:
-    docs, fields = _tables(table_id)
-    connection.execute(
-        f"CREATE TABLE IF NOT EXISTS {docs} (rid INTEGER PRIMARY KEY,"
-        " id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, source BLOB NOT NULL)"
-    )
-    connection.execute(
-        f"CREATE TABLE IF NOT EXISTS {fields} (path TEXT NOT NULL, v, rid INTEGER NOT NULL,"
-        " PRIMARY KEY (path, v, rid)) WITHOUT ROWID"
-    )
-    connection.execute(f'CREATE INDEX IF NOT EXISTS "c{table_id}_fields_rid" ON {fields} (rid)')
-
-
-def _field_rows(rid: int, source: dict[str, Any]) -> Iterable[tuple[str, Any, int]]:
-    for path, value in flatten(source):
-        yield path, int(value) if isinstance(value, bool) else value, rid
 
 
 @implementer(IStorage)
@@ -160,7 +128,7 @@ class SQLiteStorage:
 
     def _open(self) -> list[tuple[str, str | None, int | None, bytes | None]]:
         connection = self._writer = self._connect()
-        for statement in _META:
+        for statement in statements.META:
             connection.execute(statement)
         rows: list[tuple[str, str | None, int | None, bytes | None]] = [
             (name, None, None, None)
@@ -259,7 +227,7 @@ class SQLiteStorage:
 
         def delete(connection: sqlite3.Connection) -> None:
             for _, _, table_id in doomed:
-                self._drop_tables(connection, table_id)
+                statements.drop_tables(connection, table_id)
             for index in existing:
                 connection.execute("DELETE FROM kz_collections WHERE idx = ?", (index,))
                 connection.execute("DELETE FROM kz_indexes WHERE name = ?", (index,))
@@ -293,7 +261,7 @@ class SQLiteStorage:
                 (index, collection, blob),
             )
             table_id = int(cursor.lastrowid or 0)
-            _create_tables(connection, table_id)
+            statements.create_tables(connection, table_id)
             return table_id
 
         def remember(table_id: int) -> None:
@@ -304,7 +272,7 @@ class SQLiteStorage:
 
     def delete_collection(self, index: str, collection: str) -> Deferred[None]:
         def delete(connection: sqlite3.Connection, table_id: int) -> None:
-            self._drop_tables(connection, table_id)
+            statements.drop_tables(connection, table_id)
             connection.execute("DELETE FROM kz_collections WHERE id = ?", (table_id,))
 
         def forget(_: object) -> None:
@@ -315,38 +283,16 @@ class SQLiteStorage:
 
     def truncate(self, index: str, collection: str) -> Deferred[None]:
         def truncate(connection: sqlite3.Connection, table_id: int) -> None:
-            docs, fields = _tables(table_id)
+            docs, fields = statements.tables(table_id)
             connection.execute(f"DELETE FROM {fields}")
             connection.execute(f"DELETE FROM {docs}")
 
         return self._writing(index, collection, truncate)
 
-    @staticmethod
-    def _drop_tables(connection: sqlite3.Connection, table_id: int) -> None:
-        for table in _tables(table_id):
-            connection.execute(f"DROP TABLE IF EXISTS {table}")
-
     # -- documents --
 
     def get(self, index: str, collection: str, ids: list[str]) -> Deferred[list[Document | None]]:
-        def get(connection: sqlite3.Connection, table_id: int) -> list[Document | None]:
-            docs, _ = _tables(table_id)
-            found: dict[str, Document] = {}
-            if len(ids) == 1:
-                rows = connection.execute(
-                    f"SELECT id, version, source FROM {docs} WHERE id = ?", ids
-                )
-            else:
-                rows = connection.execute(
-                    f"SELECT id, version, source FROM {docs}"
-                    " WHERE id IN (SELECT value FROM json_each(?))",
-                    (codec.dumps(ids).decode(),),
-                )
-            for doc_id, version, source in rows:
-                found[doc_id] = Document(doc_id, version, codec.loads(source))
-            return [found.get(doc_id) for doc_id in ids]
-
-        return self._reading(index, collection, get)
+        return self._reading(index, collection, lambda c, t: statements.get(c, t, ids))
 
     def write(
         self, index: str, collection: str, ops: list[WriteOp]
@@ -366,7 +312,7 @@ class SQLiteStorage:
             results = [
                 refused[position]
                 if op is None
-                else self._write_one(connection, table_id, op, index, collection)
+                else statements.write_one(connection, table_id, op, index, collection)
                 for position, op in enumerate(runnable)
             ]
             if grown_blob is not None:
@@ -382,71 +328,11 @@ class SQLiteStorage:
 
         return self._writing(index, collection, write).addCallback(remember)
 
-    @staticmethod
-    def _write_one(
-        connection: sqlite3.Connection, table_id: int, op: WriteOp, index: str, collection: str
-    ) -> WriteResult:
-        docs, fields = _tables(table_id)
-        if isinstance(op, Create) and op.id is None:
-            op = Create(writes.new_document_id(), op.source)
-        row = connection.execute(
-            f"SELECT rid, version, source FROM {docs} WHERE id = ?", (op.id,)
-        ).fetchone()
-        current = None if row is None else Document(op.id or "", row[1], codec.loads(row[2]))
-        outcome = writes.apply(op, index, collection, current)
-        result = outcome.result
-        if result.error is not None:
-            return result
-        if row is not None:
-            rid = row[0]
-            connection.execute(f"DELETE FROM {fields} WHERE rid = ?", (rid,))
-            if result.deleted:
-                connection.execute(f"DELETE FROM {docs} WHERE rid = ?", (rid,))
-                return result
-            connection.execute(
-                f"UPDATE {docs} SET version = ?, source = ? WHERE rid = ?",
-                (result.version, codec.dumps(outcome.source), rid),
-            )
-        else:
-            cursor = connection.execute(
-                f"INSERT INTO {docs} (id, version, source) VALUES (?, ?, ?)",
-                (result.id, result.version, codec.dumps(outcome.source)),
-            )
-            rid = cursor.lastrowid
-        assert outcome.source is not None
-        connection.executemany(
-            f"INSERT OR IGNORE INTO {fields} (path, v, rid) VALUES (?, ?, ?)",
-            _field_rows(rid, outcome.source),
-        )
-        return result
-
     def search(self, index: str, collection: str, search: Search) -> Deferred[SearchPage]:
-        def run(connection: sqlite3.Connection, table_id: int) -> SearchPage:
-            docs, fields = _tables(table_id)
-            sql, params = compile_search(search, docs, fields)
-            count_sql, count_params = compile_count(search.query, docs, fields)
-            # One read transaction: the page and the total come from the same snapshot.
-            connection.execute("BEGIN")
-            try:
-                hits = [
-                    Document(doc_id, version, codec.loads(source))
-                    for doc_id, version, source in connection.execute(sql, params)
-                ]
-                (total,) = connection.execute(count_sql, count_params).fetchone()
-            finally:
-                connection.execute("COMMIT")
-            return SearchPage(total, hits)
-
-        return self._reading(index, collection, run)
+        return self._reading(index, collection, lambda c, t: statements.search(c, t, search))
 
     def count(self, index: str, collection: str, query: Query) -> Deferred[int]:
-        def run(connection: sqlite3.Connection, table_id: int) -> int:
-            docs, fields = _tables(table_id)
-            sql, params = compile_count(query, docs, fields)
-            (total,) = connection.execute(sql, params).fetchone()
-            return int(total)
-
-        return self._reading(index, collection, run)
+        return self._reading(index, collection, lambda c, t: statements.count(c, t, query))
 
     def stats(self) -> Deferred[dict[str, Any]]:
         layout = [
@@ -460,7 +346,7 @@ class SQLiteStorage:
             connection = self._reader()
             per_index: dict[str, list[dict[str, Any]]] = {index: [] for index in names}
             for index, collection, table_id in layout:
-                docs, _ = _tables(table_id)
+                docs, _ = statements.tables(table_id)
                 try:
                     count, size = connection.execute(
                         f"SELECT count(*), coalesce(sum(length(source)), 0) FROM {docs}"
