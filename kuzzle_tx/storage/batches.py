@@ -9,6 +9,10 @@ for all of them is what lets the API keep up with the store. For writes, a batch
 is also one transaction: one commit for every write of the turn (group commit),
 each job inside its own savepoint so that one job's failure undoes only its own
 statements.
+
+At most ``in_flight`` batches are out at a time (one per thread): while the
+threads are busy, new jobs wait and leave together with the next batch, so
+batches grow with the load instead of queueing up one small batch per turn.
 """
 
 from __future__ import annotations
@@ -44,11 +48,14 @@ class ThreadBatches:
         pool: ThreadPool,
         runner: BatchRunner = run_each,
         max_batch: int = 256,
+        in_flight: int = 1,
     ) -> None:
         self._reactor = reactor
         self._pool = pool
         self._runner = runner
         self._max_batch = max_batch
+        self._max_in_flight = in_flight
+        self._in_flight = 0
         self._pending: list[tuple[Job, Deferred[Any]]] = []
         self._flush_scheduled = False
 
@@ -63,9 +70,10 @@ class ThreadBatches:
 
     def _flush(self) -> None:
         self._flush_scheduled = False
-        pending, self._pending = self._pending, []
-        for start in range(0, len(pending), self._max_batch):
-            batch = pending[start : start + self._max_batch]
+        while self._pending and self._in_flight < self._max_in_flight:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: self._max_batch]
+            self._in_flight += 1
             self._pool.callInThread(self._run, batch)
 
     def _run(self, batch: list[tuple[Job, Deferred[Any]]]) -> None:
@@ -74,12 +82,14 @@ class ThreadBatches:
         except BaseException:
             failure = Failure()
             results = [failure] * len(batch)
-        self._reactor.callFromThread(_deliver, batch, results)
+        self._reactor.callFromThread(self._deliver, batch, results)
 
-
-def _deliver(batch: list[tuple[Job, Deferred[Any]]], results: list[Any]) -> None:
-    for (_, done), result in zip(batch, results, strict=True):
-        if isinstance(result, Failure):
-            done.errback(result)
-        else:
-            done.callback(result)
+    def _deliver(self, batch: list[tuple[Job, Deferred[Any]]], results: list[Any]) -> None:
+        self._in_flight -= 1
+        # The jobs that waited for a free thread leave now, before the callbacks add more.
+        self._flush()
+        for (_, done), result in zip(batch, results, strict=True):
+            if isinstance(result, Failure):
+                done.errback(result)
+            else:
+                done.callback(result)

@@ -62,7 +62,7 @@ class SQLiteStorage:
         self._shutdown_trigger: Any = None
         self._running = False
         self._writes = ThreadBatches(reactor, self._writer_pool, self._run_write_batch)
-        self._reads = ThreadBatches(reactor, self._reader_pool)
+        self._reads = ThreadBatches(reactor, self._reader_pool, in_flight=readers)
 
     # -- lifecycle --
 

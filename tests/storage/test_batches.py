@@ -27,8 +27,8 @@ class _Pool:
         self.queued.append((f, args))
 
     def run_all(self) -> None:
-        queued, self.queued = self.queued, []
-        for f, args in queued:
+        while self.queued:
+            f, args = self.queued.pop(0)
             f(*args)
 
 
@@ -78,7 +78,13 @@ class ThreadBatchesTests(SynchronousTestCase):
 
     def test_batches_are_bounded(self) -> None:
         """A turn with more jobs than max_batch is split into several batches."""
-        batches = ThreadBatches(self.reactor, self.pool, self.runner, max_batch=2)  # type: ignore[arg-type]
+        batches = ThreadBatches(
+            self.reactor,
+            self.pool,  # type: ignore[arg-type]
+            self.runner,
+            max_batch=2,
+            in_flight=3,
+        )
         done = [batches.submit(lambda i=i: i) for i in range(5)]
         self.reactor.advance(0)
         self.assertEqual(len(self.pool.queued), 3)
@@ -95,3 +101,21 @@ class ThreadBatchesTests(SynchronousTestCase):
         self.reactor.advance(0)
         self.pool.run_all()
         self.assertEqual(self.batches, [1, 1])
+
+    def test_jobs_wait_for_a_free_thread(self) -> None:
+        """
+        While every thread has a batch, new jobs wait and leave together as soon as a
+        batch comes back: batches grow with the load.
+        """
+        batches = ThreadBatches(self.reactor, self.pool, self.runner)  # type: ignore[arg-type]
+        first = batches.submit(lambda: 0)
+        self.reactor.advance(0)
+        waiting = []
+        for turn in range(3):
+            waiting.append(batches.submit(lambda turn=turn: turn + 1))
+            self.reactor.advance(0)
+        self.assertEqual(len(self.pool.queued), 1)
+        self.pool.run_all()
+        self.assertEqual(self.batches, [1, 3])
+        self.assertEqual(self.successResultOf(first), 0)
+        self.assertEqual([self.successResultOf(d) for d in waiting], [1, 2, 3])
