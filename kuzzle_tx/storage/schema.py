@@ -25,12 +25,18 @@ from .model import (
 )
 
 
+# Indexes whose name starts with it are private (kuzzle_tx's own data): never listed,
+# never reachable through the public API (public names cannot contain it).
+PRIVATE_PREFIX = "%"
+
+
 class SchemaCache:
     def __init__(self) -> None:
         self._indexes: dict[str, dict[str, CollectionSchema]] = {}
 
     def list_indexes(self) -> list[str]:
-        return sorted(self._indexes)
+        """The public indexes (private ones are left out)."""
+        return sorted(name for name in self._indexes if not name.startswith(PRIVATE_PREFIX))
 
     def has_index(self, index: str) -> bool:
         return index in self._indexes

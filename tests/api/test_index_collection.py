@@ -439,3 +439,30 @@ class DynamicMappingTests(ApiMixin, SynchronousTestCase):
         self.ok("document:create", _id="a", body={"n": 1})
         self.assertEqual(self.ok("collection:getMapping")["properties"], {})
         self.assertEqual(self.ok("document:get", _id="a")["_source"]["n"], 1)
+
+
+class PrivateIndexTests(ApiMixin, SynchronousTestCase):
+    """Indexes named with a leading % hold kuzzle_tx's own data: the API never reaches them."""
+
+    def setUp(self) -> None:
+        from kuzzle_tx.storage.mappings import validate_mappings
+        from kuzzle_tx.storage.model import CollectionSchema
+
+        self.start_service()
+        schema = CollectionSchema(validate_mappings({}), {})
+        self.service.storage.put_collection("%kuzzle", "users", schema)
+
+    def test_not_listed_nor_reachable(self) -> None:
+        """index:list, document:get and index:mDelete all ignore a private index."""
+        self.assertNotIn("%kuzzle", self.ok("index:list")["indexes"])
+        self.fail(
+            "document:get",
+            "services.storage.unknown_index",
+            412,
+            index="%kuzzle",
+            collection="users",
+            _id="x",
+        )
+        deleted = self.ok("index:mDelete", body={"indexes": ["%kuzzle"]})
+        self.assertEqual(deleted, {"deleted": []})
+        self.assertTrue(self.service.storage.has_index("%kuzzle"))

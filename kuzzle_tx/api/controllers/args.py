@@ -12,6 +12,7 @@ from typing import Any
 from kuzzle_tx import codec
 from kuzzle_tx.api.request import Request
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.storage.schema import PRIVATE_PREFIX
 
 
 def index_name(request: Request) -> str:
@@ -27,6 +28,9 @@ def _required_string(request: Request, name: str) -> str:
     value = request.string_arg(name)
     if not value:
         raise KuzzleError("api.assert.missing_argument", name)
+    if name == "index" and value.startswith(PRIVATE_PREFIX):
+        # Private indexes (users, profiles, roles...) are not reachable through the API.
+        raise KuzzleError("services.storage.unknown_index", value)
     return value
 
 

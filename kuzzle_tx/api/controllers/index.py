@@ -12,6 +12,7 @@ from kuzzle_tx.api.request import Request
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IStorage
 from kuzzle_tx.storage.mappings import check_index_name
+from kuzzle_tx.storage.schema import PRIVATE_PREFIX
 
 
 class IndexController(Controller):
@@ -57,7 +58,8 @@ class IndexController(Controller):
         indexes = args.body_array(request, "indexes")
         if not all(isinstance(index, str) for index in indexes):
             raise KuzzleError("api.assert.invalid_type", "body.indexes", "array of strings")
-        deleted = await self._storage.delete_indexes(indexes)
+        public = [index for index in indexes if not index.startswith(PRIVATE_PREFIX)]
+        deleted = await self._storage.delete_indexes(public)
         for index in deleted:
             self._documents_dropped(index, None)
         return {"deleted": deleted}
