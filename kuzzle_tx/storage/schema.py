@@ -24,7 +24,6 @@ from .model import (
     WriteResult,
 )
 
-
 # Indexes whose name starts with it are private (kuzzle_tx's own data): never listed,
 # never reachable through the public API (public names cannot contain it).
 PRIVATE_PREFIX = "%"
