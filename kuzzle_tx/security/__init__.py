@@ -1,0 +1,1 @@
+"""Users, tokens, roles and profiles: who may call what (kuzzle-api.md §8)."""
