@@ -69,6 +69,16 @@ DEFAULTS: dict[str, Any] = {
         ),
         "cookieAuthentication": True,
     },
+    "security": {
+        "jwt": {
+            "algorithm": "HS256",
+            "expiresIn": "1h",
+            "gracePeriod": 1000,
+            "maxTTL": -1,
+            "secret": None,
+        },
+        "restrictedProfileIds": ["default"],
+    },
     "services": {
         "storageEngine": {
             "backend": "sqlite",
@@ -171,6 +181,16 @@ class StorageConfig:
     default_dynamic: str = "false"
 
 
+@attrs.frozen
+class SecurityConfig:
+    algorithm: str = "HS256"
+    expires_in: int | None = 3_600_000  # ms; None = tokens never expire
+    grace_period: int = 1000
+    max_ttl: int = -1  # ms; -1 = no maximum
+    secret: str | None = None
+    restricted_profile_ids: tuple[str, ...] = ("default",)
+
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -185,6 +205,7 @@ class Config:
     http: CorsConfig = attrs.Factory(CorsConfig)
     limits: LimitsConfig = attrs.Factory(LimitsConfig)
     storage: StorageConfig = attrs.Factory(StorageConfig)
+    security: SecurityConfig = attrs.Factory(SecurityConfig)
     raw: Mapping[str, Any] = _EMPTY
     source: str | None = None
     warnings: tuple[str, ...] = ()
@@ -237,6 +258,7 @@ def load_config(
         http=cors,
         limits=limits,
         storage=_build_storage(document),
+        security=_build_security(document),
         raw=freeze(document),
         source=source,
         warnings=tuple(warnings),
@@ -463,4 +485,43 @@ def _build_storage(document: Mapping[str, Any]) -> StorageConfig:
         reader_threads=st.integer("readerThreads", minimum=1, maximum=64),
         max_scroll_duration=max_scroll,
         default_dynamic=dynamic,
+    )
+
+
+def _build_security(document: Mapping[str, Any]) -> SecurityConfig:
+    # Imported here: the token module pulls PyJWT, needless for most config readers.
+    from kuzzle_tx.errors import KuzzleError
+    from kuzzle_tx.security.tokens import SUPPORTED_ALGORITHMS, parse_expires_in
+
+    jwt = _Section(document, "security.jwt")
+    try:
+        expires_in = parse_expires_in(jwt.values["expiresIn"])
+    except KuzzleError:
+        raise jwt.error(
+            "expiresIn",
+            f"must be a duration in ms or like \"1h\" (-1 = never), got "
+            f"{show(jwt.values['expiresIn'])}",
+        )
+    max_ttl = jwt.values["maxTTL"]
+    if max_ttl in (-1, "-1"):
+        max_ttl_ms = -1
+    else:
+        try:
+            parsed = parse_expires_in(max_ttl)
+        except KuzzleError:
+            parsed = None
+        if parsed is None:
+            raise jwt.error("maxTTL", f"must be a duration or -1 (none), got {show(max_ttl)}")
+        max_ttl_ms = parsed
+    secret = jwt.values["secret"]
+    if secret is not None and (not isinstance(secret, str) or not secret):
+        raise jwt.error("secret", f"must be a non-empty string or null, got {show(secret)}")
+    root = _Section(document, "security")
+    return SecurityConfig(
+        algorithm=jwt.string("algorithm", SUPPORTED_ALGORITHMS),
+        expires_in=expires_in,
+        grace_period=jwt.integer("gracePeriod"),
+        max_ttl=max_ttl_ms,
+        secret=secret,
+        restricted_profile_ids=root.strings("restrictedProfileIds"),
     )

@@ -174,6 +174,11 @@ _CATALOGUE_SOURCE: tuple[tuple[str, int, tuple[_Subdomain, ...]], ...] = (
              "Rejected: instance is shutting down"),
         )),
     )),
+    ("plugin", 4, (
+        ("strategy", 3, (
+            ("missing_user", 20, "UnauthorizedError", "%s"),
+        )),
+    )),
     ("security", 7, (
         ("token", 1, (
             ("invalid", 1, "UnauthorizedError", "Invalid token."),

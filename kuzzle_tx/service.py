@@ -25,7 +25,7 @@ from twisted.internet.interfaces import IReactorCore, IReactorTime
 from twisted.logger import Logger
 from twisted.web.resource import IResource
 
-from kuzzle_tx import __version__
+from kuzzle_tx import __version__, codec
 from kuzzle_tx.api.controllers.auth import AuthController
 from kuzzle_tx.api.controllers.collection import CollectionController
 from kuzzle_tx.api.controllers.document import DocumentController
@@ -45,6 +45,9 @@ from kuzzle_tx.realtime.document_rooms import DocumentRooms
 from kuzzle_tx.realtime.engine import RealtimeEngine
 from kuzzle_tx.realtime.hotel import Hotel
 from kuzzle_tx.realtime.koncorde import Koncorde
+from kuzzle_tx.realtime.notifications import token_expired_notification
+from kuzzle_tx.security.gate import SecurityGate
+from kuzzle_tx.security.service import Security
 from kuzzle_tx.storage.memory import MemoryStorage
 from kuzzle_tx.storage.sqlite import SQLiteStorage
 
@@ -63,6 +66,7 @@ class KuzzleService(MultiService):
         data_dir: str = "data",
         exit_on_listen_error: bool = False,
         storage: IStorage | None = None,
+        passwords: Any = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -85,9 +89,24 @@ class KuzzleService(MultiService):
             document_rooms=document_rooms,
         )
         self.storage: IStorage = storage or self._default_storage()
+        self.security = Security(
+            self.storage,
+            reactor,
+            config.security,
+            limits,
+            on_token_expired=self._token_expired,
+            passwords=passwords,
+        )
         hotel = self.realtime.hotel
         controllers = [
-            ServerController(clock, config, __version__, self._public_api, self._metrics),
+            ServerController(
+                clock,
+                config,
+                __version__,
+                self._public_api,
+                self._metrics,
+                lambda: Deferred.fromCoroutine(self.security.admin_exists()),
+            ),
             AuthController(),
             RealtimeController(self.realtime, clock),
             IndexController(self.storage, document_rooms.drop),
@@ -108,9 +127,11 @@ class KuzzleService(MultiService):
             buffer_warning_threshold=limits.requests_buffer_warning_threshold,
             strict_sdk_version=config.server.strict_sdk_version,
             origin_policy=OriginPolicy(config.http),
+            gate=SecurityGate(self.security),
         )
         self.entrypoint = EntryPoint(self.funnel, clock, self.node_id)
         self.entrypoint.on_close(self.realtime.disconnect)
+        self.entrypoint.on_close(lambda connection: self.security.forget_connection(connection.id))
 
         websocket = config.server.websocket
         self.websocket_factory: KuzzleWebSocketFactory | None = None
@@ -161,6 +182,16 @@ class KuzzleService(MultiService):
             self._api_description = public_api(ROUTES, self.funnel.implemented())
         return self._api_description
 
+    def _token_expired(self, connection_ids: list[str]) -> None:
+        """A token expired: its connections are told, and lose their subscriptions."""
+        payload = codec.dumps(token_expired_notification(self.node_id))
+        for connection_id in connection_ids:
+            connection = self.entrypoint.connection(connection_id)
+            if connection is None:
+                continue
+            self.entrypoint.broadcast([connection_id], payload)
+            self.realtime.disconnect(connection)
+
     def _metrics(self) -> dict[str, Any]:
         return {
             "api": {
@@ -189,8 +220,12 @@ class KuzzleService(MultiService):
         os.makedirs(self.data_dir, exist_ok=True)
         for warning in self.config.warnings:
             self.log.warn("Configuration: {problem}", problem=warning)
-        # Opening the store loads the schema before the first request is served.
+        # Opening the store loads the schema before the first request is served;
+        # requests wait for security to load its users, roles and profiles.
         self.storage.start()
+        self.security.start().addErrback(
+            lambda failure: self.log.failure("Security could not start", failure)
+        )
         if self.websocket_factory is not None:
             self.websocket_factory.start()
         super().startService()
@@ -210,6 +245,7 @@ class KuzzleService(MultiService):
             if timeout.active():
                 timeout.cancel()
             self.site.access_log.flush()
+            self.security.stop()
             return self.storage.stop()
 
         both = DeferredList([stopped_listening, drained], consumeErrors=True)

@@ -40,10 +40,49 @@ def memory_config(**sections: Any) -> Config:
 
 
 def memory_service(config: Config | None = None, clock: Clock | None = None) -> Any:
-    """A `KuzzleService` that listens nowhere and runs on a `task.Clock`."""
+    """
+    A `KuzzleService` that listens nowhere and runs on a `task.Clock`, with the
+    in-memory store and passwords hashed inline with cheap argon2 parameters.
+    """
     from kuzzle_tx.service import KuzzleService
 
-    return KuzzleService(config or memory_config(), clock or Clock())
+    return KuzzleService(
+        config or memory_config(), clock or Clock(), passwords=InlinePasswordHasher()
+    )
+
+
+class InlinePasswordHasher:
+    """
+    `kuzzle_tx.security.passwords.PasswordHasher`'s interface, computed in the
+    calling thread with argon2's cheapest parameters: for tests on a Clock only.
+    """
+
+    def __init__(self) -> None:
+        from kuzzle_tx.security.passwords import cheap_argon2
+
+        self._hasher = cheap_argon2()
+
+    def hash(self, password: str) -> Any:
+        from twisted.internet.defer import succeed
+
+        return succeed(self._hasher.hash(password))
+
+    def verify(self, stored_hash: str, password: str) -> Any:
+        from argon2.exceptions import InvalidHashError, VerificationError
+        from twisted.internet.defer import succeed
+
+        try:
+            return succeed(self._hasher.verify(stored_hash, password))
+        except (VerificationError, InvalidHashError):
+            return succeed(False)
+
+    def verify_unknown(self, password: str) -> Any:
+        from twisted.internet.defer import succeed
+
+        return succeed(False)
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return False
 
 
 def encode_frame(opcode: int, payload: bytes, fin: bool = True, masked: bool = True) -> bytes:

@@ -635,15 +635,15 @@ class RawDocumentTests(ConfigTestCase):
         self.assertIs(config.get("plugins.common.failsafeMode"), True)
         self.assertEqual(config.server.port, 7600)
         unknown = sorted(e["key"] for e in events if e["log_level"].name == "debug" and "key" in e)
-        self.assertEqual(unknown, ["plugins", "security", "server.protocols.mqtt"])
+        self.assertEqual(unknown, ["plugins", "server.protocols.mqtt"])
 
     def test_get(self) -> None:
         """get() follows a dotted path in the raw document, with a default when missing."""
         config = default_config()
         self.assertEqual(config.get("server.protocols.websocket.heartbeat"), 60000)
         self.assertEqual(config.get("limits")["loginsPerSecond"], 1)
-        self.assertIsNone(config.get("security.jwt.expiresIn"))
-        self.assertEqual(config.get("security.jwt.expiresIn", "1h"), "1h")
+        self.assertIsNone(config.get("security.jwt.unknownKey"))
+        self.assertEqual(config.get("security.jwt.unknownKey", "1h"), "1h")
         self.assertEqual(config.get("server.port.deeper", "d"), "d")
 
     def test_asDict(self) -> None:

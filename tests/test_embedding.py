@@ -18,10 +18,11 @@ from twisted.web.static import Data
 
 from kuzzle_tx import codec
 from kuzzle_tx.service import KuzzleService
-from kuzzle_tx.testing import memory_config
+from kuzzle_tx.testing import InlinePasswordHasher, memory_config
 
 
 def make_service(reactor: Any, overrides: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    kwargs.setdefault("passwords", InlinePasswordHasher())
     return KuzzleService(memory_config(**(overrides or {})), reactor, **kwargs)
 
 
@@ -32,6 +33,7 @@ class MountedResourceTests(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1234.5)
         self.service = make_service(self.clock)
+        self.service.startService()
         parent = Resource()
         parent.putChild(b"kuzzle", self.service.resource)
         parent.putChild(b"other", Data(b"the parent's own page", "text/plain"))

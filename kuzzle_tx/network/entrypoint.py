@@ -80,6 +80,10 @@ class EntryPoint:
             except Exception:
                 self.log.failure("A connection-close listener failed")
 
+    def connection(self, connection_id: str) -> Connection | None:
+        """The open connection with this id, if any."""
+        return self._connections.get(connection_id)
+
     def on_close(self, listener: Callable[[Connection], object]) -> None:
         """Call ``listener(connection)`` when a connection goes away (realtime cleanup)."""
         self._close_listeners.append(listener)

@@ -35,8 +35,7 @@ from kuzzle_tx.network.cors import OriginPolicy
 from kuzzle_tx.network.entrypoint import EntryPoint
 from kuzzle_tx.network.http import HttpApiResource
 from kuzzle_tx.network.routes import Route, Router
-from kuzzle_tx.service import KuzzleService
-from kuzzle_tx.testing import memory_config
+from kuzzle_tx.testing import memory_config, memory_service
 
 URL = "http://kuzzle.example"
 DEFAULT_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD"
@@ -110,7 +109,8 @@ class ServiceHttpTests(HttpTestCase):
 
     def build(self, overrides: dict[str, Any] | None = None) -> None:
         self.clock = Clock()
-        self.service = KuzzleService(make_config(overrides), self.clock)
+        self.service = memory_service(make_config(overrides), self.clock)
+        self.service.startService()
         self.stub = StubTreq(self.service.resource)
 
     # -- server:now and the envelope ---------------------------------------------------

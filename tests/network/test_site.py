@@ -24,8 +24,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from kuzzle_tx import codec
 from kuzzle_tx.network.access_log import FLUSH_INTERVAL, MAX_BATCH
-from kuzzle_tx.service import KuzzleService
-from kuzzle_tx.testing import memory_config
+from kuzzle_tx.testing import memory_config, memory_service
 
 CLIENT = IPv4Address("TCP", "10.0.0.7", 50123)
 NOW = b"GET /_now HTTP/1.1\r\nHost: kuzzle\r\n\r\n"
@@ -65,7 +64,8 @@ class SiteTestCase(SynchronousTestCase):
     def build(self, overrides: dict[str, Any] | None = None) -> None:
         self.clock = Clock()
         config = memory_config(**(overrides or {}))
-        self.service = KuzzleService(config, self.clock)
+        self.service = memory_service(config, self.clock)
+        self.service.startService()
         self.site = self.service.site
 
     def connect(self) -> tuple[Any, StringTransport]:

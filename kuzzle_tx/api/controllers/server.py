@@ -9,6 +9,7 @@ import resource
 from collections.abc import Callable
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from kuzzle_tx.api.controller import Controller
@@ -38,7 +39,7 @@ class ServerController(Controller):
         version: str,
         public_api: Callable[[], dict[str, Any]],
         metrics: Callable[[], dict[str, Any]],
-        admin_exists: Callable[[], bool] = lambda: False,
+        admin_exists: Callable[[], Any] = lambda: False,
     ) -> None:
         self._clock = clock
         self._config = config
@@ -102,8 +103,11 @@ class ServerController(Controller):
     def metrics(self, request: Request) -> dict[str, Any]:
         return self._metrics()
 
-    def adminExists(self, request: Request) -> dict[str, bool]:  # noqa: N802
-        return {"exists": self._admin_exists()}
+    async def adminExists(self, request: Request) -> dict[str, bool]:  # noqa: N802
+        exists = self._admin_exists()
+        if isinstance(exists, Deferred):
+            exists = await exists
+        return {"exists": bool(exists)}
 
 
 def _rss_bytes() -> int:
