@@ -499,7 +499,7 @@ def _build_security(document: Mapping[str, Any]) -> SecurityConfig:
     except KuzzleError:
         raise jwt.error(
             "expiresIn",
-            f"must be a duration in ms or like \"1h\" (-1 = never), got "
+            f'must be a duration in ms or like "1h" (-1 = never), got '
             f"{show(jwt.values['expiresIn'])}",
         )
     max_ttl = jwt.values["maxTTL"]
