@@ -44,6 +44,7 @@ function parseArgs(argv) {
     docAction: 'get', // ws-doc: create, get or search (see load_worker.js docRequest)
     docCollection: 'docs', // ws-doc: the collection of index "bench" to work on
     docCount: 100000, // ws-doc: documents d0..d<count-1> exist (get, search)
+    jwt: '', // ws-now: authentication token sent with every request (empty: anonymous)
   };
   const names = {
     '--mode': ['mode', String],
@@ -67,6 +68,7 @@ function parseArgs(argv) {
     '--doc-action': ['docAction', String],
     '--doc-collection': ['docCollection', String],
     '--doc-count': ['docCount', Number],
+    '--jwt': ['jwt', String],
   };
   for (let i = 0; i < argv.length; i += 2) {
     const spec = names[argv[i]];

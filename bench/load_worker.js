@@ -11,8 +11,9 @@ const WebSocket = require('ws');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function nowRequest(id) {
-  return `{"controller":"server","action":"now","requestId":"${id}","volatile":{"sdkName":"bench"}}`;
+function nowRequest(id, jwt = '') {
+  const token = jwt ? `,"jwt":"${jwt}"` : '';
+  return `{"controller":"server","action":"now","requestId":"${id}"${token},"volatile":{"sdkName":"bench"}}`;
 }
 
 // ws-doc: one document request (index "bench", the --doc-collection collection). Documents
@@ -139,7 +140,7 @@ class Worker {
         } else {
           const id = prefix + seq;
           pending.add(id);
-          ws.send(doc ? docRequest(this.opts, id, seq) : nowRequest(id));
+          ws.send(doc ? docRequest(this.opts, id, seq) : nowRequest(id, this.opts.jwt));
           seq += 1;
         }
       };

@@ -245,8 +245,9 @@ class KuzzleService(MultiService):
             if timeout.active():
                 timeout.cancel()
             self.site.access_log.flush()
-            self.security.stop()
-            return self.storage.stop()
+            saved = self.security.stop()
+            saved.addErrback(lambda failure: self.log.failure("Saving tokens failed", failure))
+            return saved.addCallback(lambda _: self.storage.stop())
 
         both = DeferredList([stopped_listening, drained], consumeErrors=True)
         return both.addCallback(finished)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from twisted.internet.defer import Deferred, ensureDeferred
+import attrs
+from twisted.internet.defer import Deferred, ensureDeferred, succeed
 from twisted.python.threadpool import ThreadPool
 
 from kuzzle_tx.config import LimitsConfig, SecurityConfig
@@ -88,6 +89,11 @@ class Security:
         secret = self.config.secret
         key = secret.encode() if secret else await self.store.secret(new_secret)
         self.authority = TokenAuthority(key, self._clock, self.config.algorithm)
+        saved = await self.store.tokens()
+        self.registry.restore(
+            (IssuedToken(**token) for token in saved if isinstance(token, dict)),
+            self.authority,
+        )
         self.ready = True
         waiting, self._waiting = self._waiting, []
         for waiter in waiting:
@@ -101,10 +107,15 @@ class Security:
             self._waiting.append(waiter)
         return waiter
 
-    def stop(self) -> None:
+    def stop(self) -> Deferred[None]:
+        """Stop the timers and the password threads; live tokens are saved for the next start."""
         self.registry.stop()
         if self._pool.started:
             self._pool.stop()
+        if not self.ready:
+            return succeed(None)
+        tokens = [attrs.asdict(token) for token in self.registry.entries()]
+        return ensureDeferred(self.store.save_tokens(tokens))
 
     def reload_definitions(self) -> None:
         """Rebuild roles and profiles from the store's bodies (after any change)."""

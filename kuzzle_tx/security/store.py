@@ -38,6 +38,7 @@ USERS, PROFILES, ROLES, CREDENTIALS, CONFIG = (
 )
 _COLLECTIONS = (USERS, PROFILES, ROLES, CREDENTIALS, CONFIG)
 _SECRET_ID = "jwt-secret"
+_TOKENS_ID = "tokens"
 # Roles and profiles are loaded whole; beyond this many something is wrong.
 _MAX_DEFINITIONS = 10_000
 
@@ -82,6 +83,15 @@ class SecurityStore:
         encoded = base64.b64encode(value).decode()
         await self._write(CONFIG, [Create(_SECRET_ID, {"value": encoded})])
         return value
+
+    # -- live tokens, kept across restarts (as Kuzzle's cache keeps them) --
+
+    async def tokens(self) -> list[dict[str, Any]]:
+        [document] = await self._storage.get(INDEX, CONFIG, [_TOKENS_ID])
+        return [] if document is None else list(document.source.get("tokens", []))
+
+    async def save_tokens(self, tokens: list[dict[str, Any]]) -> None:
+        await self._write(CONFIG, [CreateOrReplace(_TOKENS_ID, {"tokens": tokens})])
 
     # -- roles and profiles --
 

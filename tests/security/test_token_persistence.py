@@ -1,0 +1,56 @@
+"""Live tokens are kept across restarts, as Kuzzle's cache keeps them."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.security.service import Security
+from kuzzle_tx.storage.memory import MemoryStorage
+from kuzzle_tx.testing import InlinePasswordHasher, memory_config
+
+
+class TokenPersistenceTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.storage = MemoryStorage()
+        self.config = memory_config()
+
+    def security(self) -> Security:
+        security = Security(
+            self.storage,
+            self.clock,
+            self.config.security,
+            self.config.limits,
+            on_token_expired=lambda ids: None,
+            passwords=InlinePasswordHasher(),
+        )
+        self.successResultOf(security.start())
+        return security
+
+    def test_tokens_survive_a_restart(self) -> None:
+        """A token issued before a restart is still valid after it; a revoked one is not."""
+        first = self.security()
+        kept = first.issue_token("user-1", False)
+        revoked = first.issue_token("user-2", False)
+        first.registry.revoke(revoked.jwt)
+        self.successResultOf(first.stop())
+        second = self.security()
+        self.addCleanup(second.stop)
+        self.assertEqual(second.authenticate(kept.jwt, None), "user-1")
+        error = self.assertRaises(KuzzleError, second.authenticate, revoked.jwt, None)
+        self.assertEqual(error.id, "security.token.invalid")
+
+    def test_expired_tokens_are_not_restored(self) -> None:
+        """A token that expired while the server was stopped stays expired."""
+        first = self.security()
+        token = first.issue_token("user-1", 60_000)
+        self.successResultOf(first.stop())
+        self.clock.advance(120)
+        second = self.security()
+        self.addCleanup(second.stop)
+        error = self.assertRaises(KuzzleError, second.authenticate, token.jwt, None)
+        self.assertIn(error.id, ("security.token.expired", "security.token.invalid"))
+        self.assertEqual(len(second.registry), 0)
