@@ -33,7 +33,8 @@ class SecurityGate:
         security = self._security
         if not security.ready:
             return security.when_ready().addCallback(lambda _: self.admit(request))
-        kuid = security.authenticate(request.input.jwt, _persistent_id(request))
+        # The connection is linked to the token only once its user is known (§8.5).
+        kuid = security.authenticate(request.input.jwt, None)
         request.user_id = kuid
         user = security.cached_user(kuid)
         if user is False:
@@ -49,6 +50,10 @@ class SecurityGate:
         if user is None:
             # The token outlived its user (deleted since): as Kuzzle, the token is invalid.
             raise KuzzleError("security.token.invalid")
+        jwt = request.input.jwt
+        connection_id = _persistent_id(request)
+        if jwt and connection_id is not None:
+            self._security.registry.link(jwt, connection_id)
         controller = request.input.controller or ""
         action = request.input.action or ""
         args = request.input.args

@@ -55,16 +55,13 @@ class LocalStrategy:
         self.validate(credentials, kuid)
         username = credentials["username"]
         if await self._store.credentials(username) is not None:
-            raise KuzzleError(
-                "security.credentials.rejected",
-                f'A user with username "{username}" already exists',
-            )
+            raise _username_taken(username)
         if await self.get(kuid) is not None:
             raise KuzzleError(
                 "security.credentials.rejected", f'Credentials already exist for user "{kuid}"'
             )
         hashed = await self._passwords.hash(credentials["password"])
-        await self._store.put_credentials(username, {"kuid": kuid, "hash": hashed}, create=True)
+        await self._claim(username, {"kuid": kuid, "hash": hashed})
         return {"username": username, "kuid": kuid}
 
     async def update(self, kuid: str, credentials: Any) -> dict[str, str]:
@@ -82,13 +79,24 @@ class LocalStrategy:
             hashed = await self._passwords.hash(credentials["password"])
         if username != current["username"]:
             if await self._store.credentials(username) is not None:
-                raise KuzzleError(
-                    "security.credentials.rejected",
-                    f'A user with username "{username}" already exists',
-                )
+                raise _username_taken(username)
+            # The new username is claimed (never overwritten) before the old one is freed.
+            await self._claim(username, {"kuid": kuid, "hash": hashed})
             await self._store.delete_credentials(current["username"])
-        await self._store.put_credentials(username, {"kuid": kuid, "hash": hashed}, create=False)
+        else:
+            await self._store.put_credentials(
+                username, {"kuid": kuid, "hash": hashed}, create=False
+            )
         return {"username": username, "kuid": kuid}
+
+    async def _claim(self, username: str, content: dict[str, Any]) -> None:
+        """Store credentials under a new username; refused if another user took it meanwhile."""
+        try:
+            await self._store.put_credentials(username, content, create=True)
+        except KuzzleError as error:
+            if error.id == "services.storage.document_already_exists":
+                raise _username_taken(username)
+            raise
 
     async def get(self, kuid: str) -> dict[str, str] | None:
         """``{username, kuid}`` of a user's credentials, None if it has none."""
@@ -122,6 +130,12 @@ def _username_password(credentials: Any, for_login: bool) -> tuple[str, str]:
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise _login_failure("Missing credentials")
     return username, password
+
+
+def _username_taken(username: str) -> KuzzleError:
+    return KuzzleError(
+        "security.credentials.rejected", f'A user with username "{username}" already exists'
+    )
 
 
 def _login_failure(message: str = "wrong username or password") -> KuzzleError:

@@ -66,6 +66,7 @@ class Security:
         self.logins = PerSecondLimiter(reactor)
         self.requests = PerSecondLimiter(reactor)
         self.ready = False
+        self.broken: KuzzleError | None = None
         self._started: Deferred[None] | None = None
         self._waiting: list[Deferred[None]] = []
 
@@ -76,7 +77,16 @@ class Security:
         if not self._pool.started:
             self._pool.start()
         self._started = ensureDeferred(self._start())
+        self._started.addErrback(self._failed_to_start)
         return self._started
+
+    def _failed_to_start(self, failure: Any) -> Any:
+        # Requests waiting for security must not hang: they fail, and so will later ones.
+        self.broken = KuzzleError("core.fatal.service_unavailable", "security")
+        waiting, self._waiting = self._waiting, []
+        for waiter in waiting:
+            waiter.errback(self.broken)
+        return failure
 
     async def _start(self) -> None:
         first_start = await self.store.start()
@@ -101,7 +111,9 @@ class Security:
 
     def when_ready(self) -> Deferred[None]:
         waiter: Deferred[None] = Deferred()
-        if self.ready:
+        if self.broken is not None:
+            waiter.errback(self.broken)
+        elif self.ready:
             waiter.callback(None)
         else:
             self._waiting.append(waiter)

@@ -11,6 +11,7 @@ first and to memory once it is committed.
 from __future__ import annotations
 
 import base64
+import copy
 from collections import OrderedDict
 from typing import Any
 
@@ -97,7 +98,7 @@ class SecurityStore:
 
     async def put_role(self, role_id: str, body: dict[str, Any]) -> None:
         await self._write(ROLES, [CreateOrReplace(role_id, body)])
-        self.roles[role_id] = body
+        self.roles[role_id] = copy.deepcopy(body)
 
     async def delete_role(self, role_id: str) -> None:
         await self._write(ROLES, [Delete(role_id)])
@@ -105,7 +106,7 @@ class SecurityStore:
 
     async def put_profile(self, profile_id: str, body: dict[str, Any]) -> None:
         await self._write(PROFILES, [CreateOrReplace(profile_id, body)])
-        self.profiles[profile_id] = body
+        self.profiles[profile_id] = copy.deepcopy(body)
 
     async def delete_profile(self, profile_id: str) -> None:
         await self._write(PROFILES, [Delete(profile_id)])
@@ -126,6 +127,8 @@ class SecurityStore:
     def cached_user(self, kuid: str) -> dict[str, Any] | None | bool:
         """The cached content, or False when the user is not in the cache (hot path)."""
         found = self._users.get(kuid, False)
+        if found is not False:
+            self._users.move_to_end(kuid)  # a hit counts as a use (least recently used leaves)
         return found
 
     async def put_user(self, kuid: str, content: dict[str, Any], create: bool) -> None:
@@ -135,7 +138,8 @@ class SecurityStore:
             if result.error.id == "services.storage.document_already_exists":
                 raise KuzzleError("security.user.already_exists", kuid)
             raise result.error
-        self._remember(kuid, content)
+        # The cache holds what a read would give: its own copy, without _kuzzle_info.
+        self._remember(kuid, copy.deepcopy(_content(content)))
 
     async def delete_user(self, kuid: str) -> None:
         [result] = await self._storage.write(INDEX, USERS, [Delete(kuid)])

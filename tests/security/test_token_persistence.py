@@ -54,3 +54,30 @@ class TokenPersistenceTests(SynchronousTestCase):
         error = self.assertRaises(KuzzleError, second.authenticate, token.jwt, None)
         self.assertIn(error.id, ("security.token.expired", "security.token.invalid"))
         self.assertEqual(len(second.registry), 0)
+
+
+class StartFailureTests(SynchronousTestCase):
+    def test_requests_fail_instead_of_hanging(self) -> None:
+        """When security cannot load, waiting and later requests fail with a 500."""
+
+        class BrokenStorage(MemoryStorage):
+            def search(self, *args: object, **kwargs: object) -> object:
+                from twisted.internet.defer import fail
+
+                return fail(OSError("disk gone"))
+
+        config = memory_config()
+        security = Security(
+            BrokenStorage(),
+            Clock(),
+            config.security,
+            config.limits,
+            on_token_expired=lambda ids: None,
+            passwords=InlinePasswordHasher(),
+        )
+        self.addCleanup(security.stop)
+        waiting = security.when_ready()
+        self.failureResultOf(security.start(), OSError)
+        for deferred in (waiting, security.when_ready()):
+            failure = self.failureResultOf(deferred, KuzzleError)
+            self.assertEqual(failure.value.id, "core.fatal.service_unavailable")
