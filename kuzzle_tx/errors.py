@@ -65,6 +65,8 @@ _CATALOGUE_SOURCE: tuple[tuple[str, int, tuple[_Subdomain, ...]], ...] = (
             ("write_limit_exceeded", 4, "SizeLimitError",
              "The number of documents edited by this request exceeds the configured "
              "server limit."),
+            ("incomplete_delete", 9, "PartialError",
+             "Couldn't delete all the requested documents: %s"),
             ("not_found", 11, "NotFoundError",
              'Document "%s" not found in "%s":"%s".'),
             ("unknown_scroll_id", 14, "NotFoundError",
@@ -142,6 +144,8 @@ _CATALOGUE_SOURCE: tuple[tuple[str, int, tuple[_Subdomain, ...]], ...] = (
              "At least one of the %s actions failed."),
             ("unauthorized_origin", 12, "UnauthorizedError",
              'The origin "%s" is not authorized.'),
+            ("too_many_logins_requests", 13, "TooManyRequestsError",
+             "Rejected: Too many login attempts per second"),
         )),
     )),
     ("network", 3, (

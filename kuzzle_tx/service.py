@@ -31,6 +31,7 @@ from kuzzle_tx.api.controllers.collection import CollectionController
 from kuzzle_tx.api.controllers.document import DocumentController
 from kuzzle_tx.api.controllers.index import IndexController
 from kuzzle_tx.api.controllers.realtime import RealtimeController
+from kuzzle_tx.api.controllers.security import SecurityController
 from kuzzle_tx.api.controllers.server import ServerController
 from kuzzle_tx.api.funnel import Funnel
 from kuzzle_tx.config import Config
@@ -107,7 +108,11 @@ class KuzzleService(MultiService):
                 self._metrics,
                 lambda: Deferred.fromCoroutine(self.security.admin_exists()),
             ),
-            AuthController(),
+            AuthController(
+                self.security,
+                config.http.cookie_authentication,
+                on_revoked=self._drop_subscriptions,
+            ),
             RealtimeController(self.realtime, clock),
             IndexController(self.storage, document_rooms.drop),
             CollectionController(
@@ -118,6 +123,14 @@ class KuzzleService(MultiService):
             ),
             DocumentController(
                 self.storage, self.realtime, clock, limits, config.storage.max_scroll_duration
+            ),
+            SecurityController(
+                self.security,
+                self.storage,
+                clock,
+                config,
+                realtime=self.realtime,
+                connection=lambda connection_id: self.entrypoint.connection(connection_id),
             ),
         ]
         self.funnel = Funnel(
@@ -181,6 +194,13 @@ class KuzzleService(MultiService):
         if self._api_description is None:
             self._api_description = public_api(ROUTES, self.funnel.implemented())
         return self._api_description
+
+    def _drop_subscriptions(self, connection_ids: list[str]) -> None:
+        """A revoked token's other connections leave their rooms (as Kuzzle's logout)."""
+        for connection_id in connection_ids:
+            connection = self.entrypoint.connection(connection_id)
+            if connection is not None:
+                self.realtime.disconnect(connection)
 
     def _token_expired(self, connection_ids: list[str]) -> None:
         """A token expired: its connections are told, and lose their subscriptions."""

@@ -11,6 +11,7 @@ than the request itself on a busy server.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -68,6 +69,17 @@ def client_ip(request: Request, offset: int) -> str:
     return getattr(request.getClientAddress(), "host", "-")
 
 
+# Query-string arguments whose values never reach a log: credentials and tokens.
+_SECRET_ARGUMENTS = re.compile(rb"([?&](?:password|jwt|token)=)[^&#]*", re.IGNORECASE)
+
+
+def redacted_uri(uri: bytes) -> bytes:
+    """The URI with the values of secret arguments replaced by ``***``."""
+    if b"?" not in uri:
+        return uri
+    return _SECRET_ARGUMENTS.sub(rb"\1***", uri)
+
+
 def _combined_line(request: Request, ip: str, timestamp: str) -> str:
     """One line in Apache's "combined" format."""
 
@@ -79,7 +91,7 @@ def _combined_line(request: Request, ip: str, timestamp: str) -> str:
 
     # Twisted's parser only lets HTTP tokens through in the method and protocol.
     method, proto = request.method.decode("latin-1"), request.clientproto.decode("latin-1")
-    uri = quoted(request.uri)
+    uri = quoted(redacted_uri(request.uri))
     size = request.sentLength or "-"
     referrer, agent = (
         quoted(request.getHeader(b"referer")),
@@ -94,7 +106,7 @@ def _logstash_record(request: Request, ip: str, now: float) -> dict[str, Any]:
         "@timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "remote_addr": ip,
         "method": request.method.decode("latin-1"),
-        "url": request.uri.decode("latin-1"),
+        "url": redacted_uri(request.uri).decode("latin-1"),
         "status": request.code,
         "bytes": request.sentLength,
         "referrer": (request.getHeader(b"referer") or b"").decode("latin-1"),

@@ -20,6 +20,7 @@ from twisted.web.server import NOT_DONE_YET
 from twisted.web.server import Request as WebRequest
 
 from kuzzle_tx import codec
+from kuzzle_tx.api.controllers.auth import COOKIE_UNVERIFIED_ACTIONS, cookie_token
 from kuzzle_tx.api.request import Request, bare_envelope, new_request_id, request_from_payload
 from kuzzle_tx.config import Config
 from kuzzle_tx.errors import KuzzleError
@@ -47,6 +48,7 @@ class HttpApiResource(Resource):
         self._max_layers = http.max_encoding_layers
         self._content_types = http.additional_content_types
         self._max_size = config.server.max_request_size
+        self._cookie_authentication = config.http.cookie_authentication
         accepted_encodings = b"gzip,deflate,identity" if self._allow_compression else b"identity"
         # Headers every response carries, validated and encoded once.
         self._constant_headers = _frozen_raw_headers(
@@ -96,7 +98,8 @@ class HttpApiResource(Resource):
             jwt = _bearer_token(request)
             if jwt and "jwt" not in body:
                 body = {**body, "jwt": jwt}
-            return self._execute(request, body, request_id)
+            cookie_refusal = self._cookie_auth(request, body, query_flags=False)
+            return self._execute(request, body, request_id, refusal=cookie_refusal)
 
         match = self._router.match(method.decode("ascii"), path)
         if match is None:
@@ -117,7 +120,49 @@ class HttpApiResource(Resource):
             except ValueError as error:
                 failure = KuzzleError("network.http.volatile_parse_failed", error)
                 return self._write_error(request, failure, request_id)
-        return self._execute(request, payload, request_id, query_flags=True)
+        cookie_refusal = self._cookie_auth(request, payload, query_flags=True)
+        return self._execute(
+            request, payload, request_id, query_flags=True, refusal=cookie_refusal
+        )
+
+    def _cookie_auth(
+        self, web: WebRequest, payload: dict[str, Any], query_flags: bool
+    ) -> KuzzleError | None:
+        """
+        Cookie authentication (kuzzle-api.md §8.7), as Kuzzle's funnel applies it:
+        the ``authToken`` cookie becomes the request's token. Returns the error the
+        request fails with, if any. Only a request that sends a Cookie header (or
+        the ``cookieAuth`` flag with cookies disabled) pays for more than a lookup.
+        """
+        cookie_auth = "cookieAuth" in payload if query_flags else payload.get("cookieAuth") is True
+        if cookie_auth and not self._cookie_authentication:
+            return KuzzleError("security.cookie.unsupported")
+        header = _header(web, b"cookie")
+        if header is None:
+            return None
+        try:
+            token = cookie_token(header)
+        except KuzzleError as error:
+            return error
+        if token is None:
+            return None
+        if not self._cookie_authentication:
+            return KuzzleError("security.cookie.unsupported")
+        if payload.get("jwt"):
+            return KuzzleError(
+                "security.token.verification_error",
+                "Both token and cookie are present, could not decide which one to use",
+            )
+        if (
+            cookie_auth
+            and payload.get("controller") == "auth"
+            and payload.get("action") in COOKIE_UNVERIFIED_ACTIONS
+        ):
+            # Run as anonymous: the action reads the cookie itself (an expired
+            # cookie must not prevent a new login, nor make checkToken fail).
+            return None
+        payload["jwt"] = token
+        return None
 
     def _decode_body(self, request: WebRequest) -> Any:
         content = request.content
@@ -138,7 +183,12 @@ class HttpApiResource(Resource):
     # -- execution --------------------------------------------------------------------
 
     def _execute(
-        self, web: WebRequest, payload: dict[str, Any], request_id: str, query_flags: bool = False
+        self,
+        web: WebRequest,
+        payload: dict[str, Any],
+        request_id: str,
+        query_flags: bool = False,
+        refusal: KuzzleError | None = None,
     ) -> int:
         entrypoint = self._entrypoint
         peer = web.getClientAddress()
@@ -147,6 +197,8 @@ class HttpApiResource(Resource):
         )
         now = int(entrypoint.clock.seconds() * 1000)
         request = request_from_payload(payload, connection, now, request_id, query_flags)
+        if refusal is not None and request.error is None:
+            request.set_error(refusal)
         answered: list[bool] = []
         gone: list[bool] = []
 
@@ -155,7 +207,10 @@ class HttpApiResource(Resource):
             entrypoint.close(connection)
             if not gone:
                 envelope = done.envelope(entrypoint.node_id)
-                self._write(web, done.status, envelope, done.id, done.response_headers)
+                headers = done.response_headers
+                if headers:
+                    envelope["headers"] = _body_headers(headers)
+                self._write(web, done.status, envelope, done.id, headers)
 
         entrypoint.submit(request, respond)
         if not answered:
@@ -312,6 +367,11 @@ def choose_encoding(accept_encoding: str | None) -> str:
 def _header(web: WebRequest, name: bytes) -> str | None:
     value = web.getHeader(name)
     return None if value is None else value.decode("latin-1")
+
+
+def _body_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """An action's headers as the envelope shows them: never ``Set-Cookie`` (Kuzzle's rule)."""
+    return {name: value for name, value in headers.items() if name.lower() != "set-cookie"}
 
 
 def _bearer_token(web: WebRequest) -> str | None:

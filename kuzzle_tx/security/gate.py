@@ -71,6 +71,8 @@ class SecurityGate:
             raise KuzzleError("security.rights.forbidden", controller, action, kuid)
         if controller == "auth" and action == "logout" and kuid != ANONYMOUS_KUID:
             return  # a logged-in user may always log out
+        if controller == "auth" and action == "login":
+            return  # logins have their own limit, per connection (limits.loginsPerSecond)
         if self._security.rate_limited(kuid, user):
             raise KuzzleError("api.process.too_many_requests")
 
