@@ -63,6 +63,8 @@ class Security:
         self.roles: dict[str, Role] = {}
         self.profiles: dict[str, Profile] = {}
         self.rights = RightsCache(self.profiles, self.roles)
+        self._profile_sets: dict[tuple[Any, ...], frozenset[str]] = {}
+        self._rate_limits: dict[frozenset[str], int] = {}
         self.logins = PerSecondLimiter(reactor)
         self.requests = PerSecondLimiter(reactor)
         self.ready = False
@@ -146,6 +148,7 @@ class Security:
             }
         )
         self.rights.clear()
+        self._rate_limits.clear()
 
     # -- tokens --
 
@@ -199,14 +202,26 @@ class Security:
         index: str | None,
         collection: str | None,
     ) -> bool:
-        return self.rights.allowed(
-            frozenset(profile_ids(user)), controller, action, index, collection
-        )
+        return self.rights.allowed(self._profile_set(user), controller, action, index, collection)
 
     def rate_limited(self, kuid: str, user: Mapping[str, Any]) -> bool:
         """Count one request of this user; True when its profiles' rateLimit is exceeded."""
-        limit = user_rate_limit(self.user_profiles(user))
+        profiles = self._profile_set(user)
+        limit = self._rate_limits.get(profiles)
+        if limit is None:
+            limit = self._rate_limits[profiles] = user_rate_limit(self.user_profiles(user))
         return not self.requests.allow(kuid, limit)
+
+    def _profile_set(self, user: Mapping[str, Any]) -> frozenset[str]:
+        # Every request needs its user's profile ids as a set: built once per distinct list.
+        ids = user.get("profileIds")
+        key = tuple(ids) if isinstance(ids, list) else ()
+        found = self._profile_sets.get(key)
+        if found is None:
+            if len(self._profile_sets) >= 10_000:
+                self._profile_sets.clear()
+            found = self._profile_sets[key] = frozenset(p for p in key if isinstance(p, str))
+        return found
 
     def login_limited(self, connection_id: str) -> bool:
         return not self.logins.allow(connection_id, self.limits.logins_per_second)
