@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
@@ -113,7 +113,7 @@ class KuzzleService(MultiService):
                 config.http.cookie_authentication,
                 on_revoked=self._drop_subscriptions,
             ),
-            RealtimeController(self.realtime, clock),
+            RealtimeController(self.realtime, clock, self._may_subscribe),
             IndexController(self.storage, document_rooms.drop),
             CollectionController(
                 self.storage,
@@ -194,6 +194,13 @@ class KuzzleService(MultiService):
         if self._api_description is None:
             self._api_description = public_api(ROUTES, self.funnel.implemented())
         return self._api_description
+
+    def _may_subscribe(self, request: Any, index: str, collection: str) -> bool:
+        # The gate has just loaded the caller: its user is in the cache.
+        user = self.security.cached_user(request.user_id)
+        if not isinstance(user, Mapping):
+            return False
+        return self.security.allowed(user, "realtime", "subscribe", index, collection)
 
     def _drop_subscriptions(self, connection_ids: list[str]) -> None:
         """A revoked token's other connections leave their rooms (as Kuzzle's logout)."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
@@ -17,9 +18,16 @@ class RealtimeController(Controller):
     name = "realtime"
     ACTIONS = ("subscribe", "join", "unsubscribe", "count", "list", "publish", "validate")
 
-    def __init__(self, engine: RealtimeEngine, clock: IReactorTime) -> None:
+    def __init__(
+        self,
+        engine: RealtimeEngine,
+        clock: IReactorTime,
+        may_subscribe: Callable[[Request, str, str], bool] = lambda request, i, c: True,
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        # Whether the caller could subscribe to (index, collection): what `list` shows.
+        self._may_subscribe = may_subscribe
 
     def subscribe(self, request: Request) -> dict[str, str]:
         index, collection = _index_and_collection(request)
@@ -50,7 +58,13 @@ class RealtimeController(Controller):
         return {"count": self._engine.hotel.count(_room_id(request))}
 
     def list(self, request: Request) -> dict[str, Any]:
-        return self._engine.hotel.list_rooms()
+        """The rooms of the collections the caller could subscribe to, with their counts."""
+        listing: dict[str, Any] = {}
+        for index, collections in self._engine.hotel.list_rooms().items():
+            for collection, rooms in collections.items():
+                if self._may_subscribe(request, index, collection):
+                    listing.setdefault(index, {})[collection] = rooms
+        return listing
 
     def publish(self, request: Request) -> dict[str, bool]:
         index, collection = _index_and_collection(request)
