@@ -463,6 +463,7 @@ class PrivateIndexTests(ApiMixin, SynchronousTestCase):
             collection="users",
             _id="x",
         )
+        self.assertIs(self.ok("index:exists", index="%kuzzle"), False)
         deleted = self.ok("index:mDelete", body={"indexes": ["%kuzzle"]})
         self.assertEqual(deleted, {"deleted": []})
         self.assertTrue(self.service.storage.has_index("%kuzzle"))

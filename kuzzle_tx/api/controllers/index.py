@@ -42,7 +42,13 @@ class IndexController(Controller):
         return {"acknowledged": True}
 
     def exists(self, request: Request) -> bool:
-        return self._storage.has_index(args.index_name(request))
+        try:
+            index = args.index_name(request)
+        except KuzzleError as error:
+            if error.id == "services.storage.unknown_index":
+                return False  # a private index: it does not exist for the API
+            raise
+        return self._storage.has_index(index)
 
     def list(self, request: Request) -> dict[str, Any]:
         indexes = self._storage.list_indexes()
