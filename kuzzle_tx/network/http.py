@@ -20,10 +20,10 @@ from twisted.web.server import NOT_DONE_YET
 from twisted.web.server import Request as WebRequest
 
 from kuzzle_tx import codec
-from kuzzle_tx.api.controllers.auth import COOKIE_UNVERIFIED_ACTIONS, cookie_token
 from kuzzle_tx.api.request import Request, bare_envelope, new_request_id, request_from_payload
 from kuzzle_tx.config import Config
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.network.cookies import COOKIE_UNVERIFIED_ACTIONS, cookie_token
 from kuzzle_tx.network.cors import OriginPolicy
 from kuzzle_tx.network.entrypoint import EntryPoint
 from kuzzle_tx.network.http_body import decode_body

@@ -18,8 +18,8 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from kuzzle_tx import codec
-from kuzzle_tx.api.controllers.auth import cookie_token
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.network.cookies import cookie_token
 from kuzzle_tx.testing import memory_config, memory_service
 
 URL = "http://kuzzle.example"

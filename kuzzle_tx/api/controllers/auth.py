@@ -8,41 +8,27 @@ The security gate has run before any action: ``request.user_id`` is the caller
 server honours. The actions follow Kuzzle's ``authController.ts``; the ``local``
 strategy is the only one.
 
-This module also owns the ``authToken`` cookie of cookie authentication
-(kuzzle-api.md §8.7): how it is written here, and how the HTTP resource reads it
-back (`cookie_token`).
+With cookie authentication (kuzzle-api.md §8.7), login and logout set or clear the
+``authToken`` cookie (`kuzzle_tx.network.cookies`).
 
 Nothing an action returns or logs holds a password or a password hash.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from email.utils import formatdate
 from typing import Any
-from urllib.parse import unquote
 
 from kuzzle_tx.api.controller import Controller
 from kuzzle_tx.api.request import Request
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.network.cookies import CLEARED_COOKIE, auth_cookie, cookie_token
 from kuzzle_tx.security.rights import rights_listing
 from kuzzle_tx.security.service import ANONYMOUS_KUID, ANONYMOUS_USER, Security
 from kuzzle_tx.security.token_registry import verify_token
 from kuzzle_tx.security.tokens import IssuedToken, check_ttl, parse_expires_in
 
 STRATEGIES = ("local",)
-
-AUTH_COOKIE = "authToken"
-# With ``cookieAuth``, Kuzzle does not verify the cookie's token before these actions
-# (its funnel's SKIP_TOKEN_VERIF_ACTIONS): an expired cookie must not stop a new login.
-COOKIE_UNVERIFIED_ACTIONS = frozenset(("login", "checkToken", "logout"))
-_COOKIE_ATTRIBUTES = "HttpOnly; SameSite=Strict"
-_CLEARED_COOKIE = (
-    f"{AUTH_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; {_COOKIE_ATTRIBUTES}"
-)
-# Control characters cannot be part of a Cookie header (RFC 6265 §4.2.1).
-_COOKIE_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 # Called with the connections that used tokens just revoked (logout): Kuzzle drops
 # their subscriptions, without telling them.
@@ -129,7 +115,7 @@ class AuthController(Controller):
             if revoked and self._on_revoked is not None:
                 self._on_revoked(revoked)
         if cookie:
-            request.response_headers["Set-Cookie"] = _CLEARED_COOKIE
+            request.response_headers["Set-Cookie"] = CLEARED_COOKIE
         return {"acknowledged": True}
 
     def checkToken(self, request: Request) -> dict[str, Any]:  # noqa: N802
@@ -355,48 +341,6 @@ def _merged(content: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, An
 
 def _no_credentials() -> KuzzleError:
     return KuzzleError("security.credentials.rejected", "A strategy does not exist for this user.")
-
-
-# -- the authToken cookie ----------------------------------------------------------------
-
-
-def auth_cookie(token: IssuedToken) -> str:
-    """
-    The ``Set-Cookie`` value that hands a token to a browser, as Kuzzle's
-    ``cookie.serialize`` writes it; a token that never expires makes a session
-    cookie (Kuzzle would write an ``Expires`` in 1969, which deletes it).
-    """
-    expires = ""
-    if not token.infinite:
-        expires = f"; Expires={formatdate(token.expires_at / 1000, usegmt=True)}"
-    return f"{AUTH_COOKIE}={token.jwt}; Path=/{expires}; {_COOKIE_ATTRIBUTES}"
-
-
-def cookie_token(header: str) -> str | None:
-    """
-    The token in the ``authToken`` cookie of a ``Cookie`` header; None without one
-    (or when it is empty or ``"null"``, which the SDK writes after a logout).
-
-    Parsed as the ``cookie`` npm package parses (the first ``authToken`` wins,
-    quotes and percent-escapes removed). A header holding control characters, or
-    an ``authToken`` whose escapes are not UTF-8, is ``security.cookie.invalid``.
-    """
-    if _COOKIE_CONTROL.search(header):
-        raise KuzzleError("security.cookie.invalid")
-    for pair in header.split(";"):
-        name, equals, value = pair.partition("=")
-        if not equals or name.strip() != AUTH_COOKIE:
-            continue
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        if "%" in value:
-            try:
-                value = unquote(value, errors="strict")
-            except UnicodeDecodeError:
-                raise KuzzleError("security.cookie.invalid") from None
-        return value if value and value != "null" else None
-    return None
 
 
 def _cookie_of(request: Request) -> str | None:
