@@ -157,23 +157,25 @@ class RealtimeEngine:
         targets = self.hotel.document_targets(rooms, scope)
         if not targets:
             return 0
-        payload = document_notification(
-            request_id=request_id,
-            timestamp=timestamp,
-            index=index,
-            collection=collection,
-            controller=controller,
-            action=action,
-            event=event,
-            scope=scope,
-            protocol=protocol,
-            node=self._node,
-            volatile=volatile,
-            document_id=document_id,
-            source=source,
-            updated_fields=updated_fields,
+        self._send(
+            targets,
+            document_notification(
+                request_id=request_id,
+                timestamp=timestamp,
+                index=index,
+                collection=collection,
+                controller=controller,
+                action=action,
+                event=event,
+                scope=scope,
+                protocol=protocol,
+                node=self._node,
+                volatile=volatile,
+                document_id=document_id,
+                source=source,
+                updated_fields=updated_fields,
+            ),
         )
-        self._send(targets, payload)
         return len(targets)
 
     def document_written(
@@ -213,23 +215,13 @@ class RealtimeEngine:
             "action": action,
             "event": event,
             "protocol": protocol,
-            "node": self._node,
             "volatile": volatile,
             "document_id": document_id,
             "source": source,
             "updated_fields": updated_fields,
         }
-        if rooms:
-            self._send(
-                self.hotel.document_targets(rooms, "in"),
-                document_notification(scope="in", **common),
-            )
-        left = before - rooms
-        if left:
-            self._send(
-                self.hotel.document_targets(left, "out"),
-                document_notification(scope="out", **common),
-            )
+        self._notify_rooms(rooms, "in", common)
+        self._notify_rooms(before - rooms, "out", common)
 
     def document_deleted(
         self,
@@ -251,23 +243,29 @@ class RealtimeEngine:
             rooms |= self.document_rooms.forget((index, collection, document_id))
         if not rooms:
             return
-        payload = document_notification(
-            request_id=request_id,
-            timestamp=timestamp,
-            index=index,
-            collection=collection,
-            controller=controller,
-            action=action,
-            event="delete",
-            scope="out",
-            protocol=protocol,
-            node=self._node,
-            volatile=volatile,
-            document_id=document_id,
-            source=source,
-            updated_fields=None,
-        )
-        self._send(self.hotel.document_targets(rooms, "out"), payload)
+        fields = {
+            "request_id": request_id,
+            "timestamp": timestamp,
+            "index": index,
+            "collection": collection,
+            "controller": controller,
+            "action": action,
+            "event": "delete",
+            "protocol": protocol,
+            "volatile": volatile,
+            "document_id": document_id,
+            "source": source,
+            "updated_fields": None,
+        }
+        self._notify_rooms(rooms, "out", fields)
+
+    def _notify_rooms(self, rooms: Iterable[str], scope: str, fields: dict[str, Any]) -> None:
+        """One document notification of ``scope`` to the channels of ``rooms`` that want it."""
+        if not rooms:
+            return
+        targets = self.hotel.document_targets(rooms, scope)
+        if targets:
+            self._send(targets, document_notification(scope=scope, node=self._node, **fields))
 
     def _match(
         self, index: str, collection: str, document_id: str, source: Mapping[str, Any]

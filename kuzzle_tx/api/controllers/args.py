@@ -11,6 +11,7 @@ from typing import Any
 
 from kuzzle_tx import codec
 from kuzzle_tx.api.request import Request
+from kuzzle_tx.durations import parse_duration
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.storage.schema import PRIVATE_PREFIX
 
@@ -166,3 +167,21 @@ def js_truthy(value: Any) -> bool:
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):
         return bool(value)
     return True
+
+
+def scroll_ttl(request: Request, max_seconds: float) -> float | None:
+    """The ``scroll`` duration in seconds (None without one), capped by ``maxScrollDuration``."""
+    value = request.input.args.get("scroll")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise KuzzleError("api.assert.invalid_type", "scroll", "string")
+    try:
+        ttl = parse_duration(value)
+    except ValueError:
+        raise KuzzleError(
+            "api.assert.invalid_argument", "scroll", 'a duration like "30s" or "1m"'
+        ) from None
+    if ttl > max_seconds:
+        raise KuzzleError("services.storage.scroll_duration_too_great", value)
+    return ttl

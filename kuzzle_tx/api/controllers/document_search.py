@@ -16,7 +16,6 @@ from kuzzle_tx.api.controllers import args
 from kuzzle_tx.api.controllers.document_base import DocumentBase
 from kuzzle_tx.api.request import Request
 from kuzzle_tx.api.scrolls import Cursor, ScrollCursors
-from kuzzle_tx.durations import parse_duration
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.storage.mappings import field_resolver
 from kuzzle_tx.storage.model import Document
@@ -34,7 +33,7 @@ class SearchActions(DocumentBase):
         search, source_filter = self._parse(request, index, collection, body)
         # Kuzzle checks "size - from" against the limit, not the page size alone.
         self._check_fetch_limit(search.limit - search.offset)
-        ttl = self._scroll_ttl(request)
+        ttl = args.scroll_ttl(request, self._max_scroll)
         page = await self._storage.search(index, collection, search)
         hits = _hits(page.hits, index, collection, source_filter, bool(search.sort))
         result: dict[str, Any] = {"hits": hits, "total": page.total}
@@ -49,7 +48,7 @@ class SearchActions(DocumentBase):
         scroll_id = request.string_arg("scrollId")
         if not scroll_id:
             raise KuzzleError("api.assert.missing_argument", "scrollId")
-        cursor = self._scrolls.take(scroll_id, self._scroll_ttl(request))
+        cursor = self._scrolls.take(scroll_id, args.scroll_ttl(request, self._max_scroll))
         search = attrs.evolve(cursor.search, offset=cursor.fetched)
         page = await self._storage.search(cursor.index, cursor.collection, search)
         hits = _hits(
@@ -79,22 +78,6 @@ class SearchActions(DocumentBase):
         size = args.non_negative_integer(request, "size", None)
         resolve = field_resolver(self._storage.schema(index, collection).mappings)
         return parse_search(body, offset, size, resolve, lang=args.lang(request))
-
-    def _scroll_ttl(self, request: Request) -> float | None:
-        value = request.input.args.get("scroll")
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise KuzzleError("api.assert.invalid_type", "scroll", "string")
-        try:
-            ttl = parse_duration(value)
-        except ValueError:
-            raise KuzzleError(
-                "api.assert.invalid_argument", "scroll", 'a duration like "30s" or "1m"'
-            ) from None
-        if ttl > self._max_scroll:
-            raise KuzzleError("services.storage.scroll_duration_too_great", value)
-        return ttl
 
 
 def _search_body(request: Request) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from kuzzle_tx.api.controllers import args
 from kuzzle_tx.api.request import Connection, Request
 from kuzzle_tx.api.scrolls import Cursor, ScrollCursors
 from kuzzle_tx.config import Config
-from kuzzle_tx.durations import parse_duration
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IStorage
 from kuzzle_tx.security.service import Security
@@ -75,22 +74,6 @@ class SecurityBase(Controller):
             raise KuzzleError("services.storage.get_limit_exceeded")
         return offset, max(size, 0)
 
-    def _scroll_ttl(self, request: Request) -> float | None:
-        value = request.input.args.get("scroll")
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise KuzzleError("api.assert.invalid_type", "scroll", "string")
-        try:
-            ttl = parse_duration(value)
-        except ValueError:
-            raise KuzzleError(
-                "api.assert.invalid_argument", "scroll", 'a duration like "30s" or "1m"'
-            ) from None
-        if ttl > self._max_scroll:
-            raise KuzzleError("services.storage.scroll_duration_too_great", value)
-        return ttl
-
     # -- searches in %kuzzle ------------------------------------------------------------
 
     async def _search(
@@ -107,7 +90,7 @@ class SecurityBase(Controller):
         ``{hits, total}``, and a ``scrollId`` with ``scroll``.
         """
         offset, size = self._page(request)
-        ttl = self._scroll_ttl(request)
+        ttl = args.scroll_ttl(request, self._max_scroll)
         search, _ = parse_search(body, offset, size, lang=args.lang(request))
         if query is not None:
             search = attrs.evolve(search, query=query)
@@ -129,7 +112,7 @@ class SecurityBase(Controller):
         scroll_id = request.string_arg("scrollId")
         if not scroll_id:
             raise KuzzleError("api.assert.missing_argument", "scrollId")
-        cursor = self._scrolls.take(scroll_id, self._scroll_ttl(request))
+        cursor = self._scrolls.take(scroll_id, args.scroll_ttl(request, self._max_scroll))
         if cursor.collection != collection:
             raise KuzzleError("services.storage.unknown_scroll_id")
         search = attrs.evolve(cursor.search, offset=cursor.fetched)
