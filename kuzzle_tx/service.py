@@ -133,6 +133,7 @@ class KuzzleService(MultiService):
                 connection=lambda connection_id: self.entrypoint.connection(connection_id),
             ),
         ]
+        self.gate = SecurityGate(self.security)
         self.funnel = Funnel(
             controllers,
             concurrent_requests=limits.concurrent_requests,
@@ -140,11 +141,11 @@ class KuzzleService(MultiService):
             buffer_warning_threshold=limits.requests_buffer_warning_threshold,
             strict_sdk_version=config.server.strict_sdk_version,
             origin_policy=OriginPolicy(config.http),
-            gate=SecurityGate(self.security),
+            gate=self.gate,
         )
         self.entrypoint = EntryPoint(self.funnel, clock, self.node_id)
         self.entrypoint.on_close(self.realtime.disconnect)
-        self.entrypoint.on_close(lambda connection: self.security.forget_connection(connection.id))
+        self.entrypoint.on_close(self._forget_connection)
 
         websocket = config.server.websocket
         self.websocket_factory: KuzzleWebSocketFactory | None = None
@@ -201,6 +202,10 @@ class KuzzleService(MultiService):
         if not isinstance(user, Mapping):
             return False
         return self.security.allowed(user, "realtime", "subscribe", index, collection)
+
+    def _forget_connection(self, connection: Any) -> None:
+        self.gate.forget(connection.id)
+        self.security.forget_connection(connection.id)
 
     def _drop_subscriptions(self, connection_ids: list[str]) -> None:
         """A revoked token's other connections leave their rooms (as Kuzzle's logout)."""

@@ -4,9 +4,15 @@ The security gate of the funnel (`kuzzle_tx.interfaces.IGate`), in Kuzzle's
 order (kuzzle-api.md §8.5): token → user → rights → rate limit, before the
 controller lookup.
 
-It answers synchronously when the user is in memory (the common case), so a
-request pays a dict lookup or two; a user seen for the first time is read from
-the store. Until security has loaded, requests wait.
+It answers synchronously when the user is in memory (the common case); a user
+seen for the first time is read from the store. Until security has loaded,
+requests wait.
+
+A WebSocket client sends the same token with every request, so the gate
+remembers, per connection, who the last token stood for (a `Caller`). The
+memo holds while `Security.epoch` is unchanged (no token revoked or refreshed,
+no user, role or profile written) and the token has not reached its end; then
+a request pays the rights decision and the rate limit only.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 from twisted.internet.defer import Deferred, ensureDeferred
 from zope.interface import implementer
 
@@ -24,43 +31,92 @@ from kuzzle_tx.interfaces import IGate
 from .service import ANONYMOUS_KUID, Security
 
 
+@attrs.define(slots=True, eq=False)
+class Caller:
+    """Who a token stands for, with what the rights check needs."""
+
+    jwt: str | None
+    epoch: int
+    # When (clock seconds) the token stops being honoured; 0: not before the epoch changes.
+    valid_until: float
+    kuid: str
+    profiles: frozenset[str]
+    rate_limit: int
+
+
 @implementer(IGate)
 class SecurityGate:
     def __init__(self, security: Security) -> None:
         self._security = security
+        # WebSocket connection id → the caller of its last admitted request.
+        self._callers: dict[str, Caller] = {}
 
     def admit(self, request: Request) -> Deferred[None] | None:
         security = self._security
         if not security.ready:
             return security.when_ready().addCallback(lambda _: self.admit(request))
-        # The connection is linked to the token only once its user is known (§8.5).
-        kuid = security.authenticate(request.input.jwt, None)
-        request.user_id = kuid
-        user = security.cached_user(kuid)
-        if user is False:
-            return ensureDeferred(self._admit_loaded(request, kuid))
-        self._check(request, kuid, user)  # type: ignore[arg-type]
+        caller = self._callers.get(request.connection.id)
+        if (
+            caller is None
+            or caller.jwt != request.input.jwt
+            or caller.epoch != security.epoch
+            or (caller.valid_until and security.clock.seconds() >= caller.valid_until)
+        ):
+            epoch = security.epoch
+            kuid = security.authenticate(request.input.jwt, None)
+            request.user_id = kuid
+            user = security.cached_user(kuid)
+            if user is False:
+                return ensureDeferred(self._admit_loaded(request, kuid, epoch))
+            caller = self._identify(request, kuid, user, epoch)  # type: ignore[arg-type]
+        request.user_id = caller.kuid
+        self._authorize(request, caller)
         return None
 
-    async def _admit_loaded(self, request: Request, kuid: str) -> None:
-        user = await self._security.user(kuid)
-        self._check(request, kuid, user)
+    def forget(self, connection_id: str) -> None:
+        """The connection closed."""
+        self._callers.pop(connection_id, None)
 
-    def _check(self, request: Request, kuid: str, user: Mapping[str, Any] | None) -> None:
+    async def _admit_loaded(self, request: Request, kuid: str, epoch: int) -> None:
+        user = await self._security.user(kuid)
+        self._authorize(request, self._identify(request, kuid, user, epoch))
+
+    def _identify(
+        self, request: Request, kuid: str, user: Mapping[str, Any] | None, epoch: int
+    ) -> Caller:
         if user is None:
             # The token outlived its user (deleted since): as Kuzzle, the token is invalid.
             raise KuzzleError("security.token.invalid")
+        security = self._security
         jwt = request.input.jwt
-        connection_id = _persistent_id(request)
-        if jwt and connection_id is not None:
-            self._security.registry.link(jwt, connection_id)
+        connection = request.connection
+        # Only persistent connections are linked to tokens (TokenExpired goes to them)
+        # and remembered: an HTTP connection carries one request.
+        persistent = connection.protocol == "websocket"
+        valid_until = 0.0
+        if jwt:
+            # The connection is linked to the token only once its user is known (§8.5).
+            if persistent:
+                security.registry.link(jwt, connection.id)
+            end_ms = security.registry.honoured_until(jwt)
+            valid_until = 0.0 if end_ms is None else end_ms / 1000
+        caller = Caller(
+            jwt, epoch, valid_until, kuid, security.profile_set(user), security.rate_limit(user)
+        )
+        if persistent:
+            self._callers[connection.id] = caller
+        return caller
+
+    def _authorize(self, request: Request, caller: Caller) -> None:
+        security = self._security
+        kuid = caller.kuid
         controller = request.input.controller or ""
         action = request.input.action or ""
         args = request.input.args
         index = args.get("index")
         collection = args.get("collection")
-        if not self._security.allowed(
-            user,
+        if not security.rights.allowed(
+            caller.profiles,
             controller,
             action,
             index if isinstance(index, str) else None,
@@ -73,11 +129,5 @@ class SecurityGate:
             return  # a logged-in user may always log out
         if controller == "auth" and action == "login":
             return  # logins have their own limit, per connection (limits.loginsPerSecond)
-        if self._security.rate_limited(kuid, user):
+        if not security.requests.allow(kuid, caller.rate_limit):
             raise KuzzleError("api.process.too_many_requests")
-
-
-def _persistent_id(request: Request) -> str | None:
-    # Only persistent connections are linked to tokens (TokenExpired goes to them).
-    connection = request.connection
-    return connection.id if connection.protocol == "websocket" else None

@@ -50,10 +50,15 @@ class Security:
     ) -> None:
         self.config = config
         self.limits = limits
-        self.store = SecurityStore(storage)
-        self._clock = reactor
+        # Bumped whenever a token, a user, a role or a profile changes: what the gate
+        # remembers about a connection's caller holds only while this stays the same.
+        self.epoch = 0
+        self.store = SecurityStore(storage, on_user_change=self._changed)
+        self.clock = reactor
         self._on_token_expired = on_token_expired
-        self.registry = TokenRegistry(reactor, config.grace_period, self._expired)
+        self.registry = TokenRegistry(
+            reactor, config.grace_period, self._expired, on_change=self._changed
+        )
         self.authority: TokenAuthority | None = None
         # Threads are made on first use: argon2 needs 64 MiB each, two at most.
         self._pool = ThreadPool(0, 2, name="kuzzle-passwords")
@@ -100,7 +105,7 @@ class Security:
         self.reload_definitions()
         secret = self.config.secret
         key = secret.encode() if secret else await self.store.secret(new_secret)
-        self.authority = TokenAuthority(key, self._clock, self.config.algorithm)
+        self.authority = TokenAuthority(key, self.clock, self.config.algorithm)
         saved = await self.store.tokens()
         self.registry.restore(
             (IssuedToken(**token) for token in saved if isinstance(token, dict)),
@@ -149,6 +154,10 @@ class Security:
         )
         self.rights.clear()
         self._rate_limits.clear()
+        self._changed()
+
+    def _changed(self) -> None:
+        self.epoch += 1
 
     # -- tokens --
 
@@ -202,17 +211,21 @@ class Security:
         index: str | None,
         collection: str | None,
     ) -> bool:
-        return self.rights.allowed(self._profile_set(user), controller, action, index, collection)
+        return self.rights.allowed(self.profile_set(user), controller, action, index, collection)
 
     def rate_limited(self, kuid: str, user: Mapping[str, Any]) -> bool:
         """Count one request of this user; True when its profiles' rateLimit is exceeded."""
-        profiles = self._profile_set(user)
+        return not self.requests.allow(kuid, self.rate_limit(user))
+
+    def rate_limit(self, user: Mapping[str, Any]) -> int:
+        """The requests per second a user may send (its profiles' rateLimit; 0: no limit)."""
+        profiles = self.profile_set(user)
         limit = self._rate_limits.get(profiles)
         if limit is None:
             limit = self._rate_limits[profiles] = user_rate_limit(self.user_profiles(user))
-        return not self.requests.allow(kuid, limit)
+        return limit
 
-    def _profile_set(self, user: Mapping[str, Any]) -> frozenset[str]:
+    def profile_set(self, user: Mapping[str, Any]) -> frozenset[str]:
         # Every request needs its user's profile ids as a set: built once per distinct list.
         ids = user.get("profileIds")
         key = tuple(ids) if isinstance(ids, list) else ()

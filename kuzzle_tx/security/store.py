@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from kuzzle_tx.errors import KuzzleError
@@ -45,8 +46,15 @@ _MAX_DEFINITIONS = 10_000
 
 
 class SecurityStore:
-    def __init__(self, storage: IStorage, user_cache_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        storage: IStorage,
+        user_cache_size: int = 10_000,
+        on_user_change: Callable[[], None] = lambda: None,
+    ) -> None:
         self._storage = storage
+        # Called when a user is written or deleted (the gate's memo of callers depends on it).
+        self._on_user_change = on_user_change
         self.roles: dict[str, dict[str, Any]] = {}
         self.profiles: dict[str, dict[str, Any]] = {}
         self._users: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
@@ -140,10 +148,12 @@ class SecurityStore:
             raise result.error
         # The cache holds what a read would give: its own copy, without _kuzzle_info.
         self._remember(kuid, copy.deepcopy(_content(content)))
+        self._on_user_change()
 
     async def delete_user(self, kuid: str) -> None:
         [result] = await self._storage.write(INDEX, USERS, [Delete(kuid)])
         self._remember(kuid, None)
+        self._on_user_change()
         if result.error is not None:
             raise KuzzleError("security.user.not_found", kuid)
 

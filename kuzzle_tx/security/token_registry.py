@@ -66,12 +66,21 @@ class TokenRegistry:
     drops their subscriptions.
     """
 
-    def __init__(self, clock: IReactorTime, grace_period_ms: int, on_expired: OnExpired) -> None:
+    def __init__(
+        self,
+        clock: IReactorTime,
+        grace_period_ms: int,
+        on_expired: OnExpired,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
         if grace_period_ms < 0:
             raise ValueError("the refresh grace period cannot be negative")
         self._clock = clock
         self._grace = grace_period_ms
         self._on_expired = on_expired
+        # Called when a token stops being honoured, or will stop sooner (refreshed):
+        # whoever remembers an answer of `honoured` forgets it.
+        self._on_change = on_change
         self._tokens: dict[str, _Entry] = {}
         self._by_user: dict[str, set[str]] = {}
         # A connection uses one token at a time (Kuzzle's tokenManager does the same).
@@ -133,6 +142,17 @@ class TokenRegistry:
                 return None
         return token
 
+    def honoured_until(self, jwt: str) -> int | None:
+        """
+        When (ms) a token `honoured` accepts now stops being honoured, unless it is
+        revoked or refreshed before; None for a token without end.
+        """
+        entry = self._tokens[jwt]
+        end = None if entry.token.infinite else entry.token.expires_at
+        if entry.state == _REFRESHED:
+            end = entry.grace_end if end is None else min(end, entry.grace_end)
+        return end
+
     def check(self, jwt: str) -> str:
         """The kuid of a token the server still honours (errors as `lookup`)."""
         return self.lookup(jwt).kuid
@@ -164,6 +184,7 @@ class TokenRegistry:
         old.successor = new_token.jwt
         old.grace_end = now_ms(self._clock) + self._grace
         self._arm(old_jwt, old, min(old.grace_end, old.token.expires_at))
+        self._on_change()
 
     def revoke(self, jwt: str) -> list[str]:
         """
@@ -301,6 +322,7 @@ class TokenRegistry:
                 self.unlink(jwt, connection_id)
             entry.state = _EXPIRED
             self._arm(jwt, entry, jwt_exp(entry.token.expires_at) * 1000)
+            self._on_change()
         else:
             self._remove(jwt)
         try:
@@ -323,6 +345,7 @@ class TokenRegistry:
             if self._by_connection.get(connection_id) == jwt:
                 del self._by_connection[connection_id]
         entry.connections.clear()
+        self._on_change()
         return connections
 
 

@@ -339,6 +339,108 @@ class TokenLinkTests(GateTestCase):
         self.assertEqual(self.expired, [["ws-1"]])
 
 
+class CallerMemoTests(GateTestCase):
+    """
+    A WebSocket's caller is remembered between requests; whatever could change the
+    answer (a token revoked, refreshed or ending, a user, role or profile written)
+    is seen by the very next request.
+    """
+
+    def admitted(self, what: str = "server:now", **fields: Any) -> Request:
+        request = self.request(what, **fields)
+        self.assertIsNone(self.gate.admit(request))
+        return request
+
+    def test_repeated_requests_keep_their_user(self) -> None:
+        self.start()
+        jwt = self.user("alice", "default")
+        for _ in range(3):
+            self.assertEqual(self.admitted(jwt=jwt).user_id, "alice")
+        self.assertEqual(self.admitted().user_id, "-1")  # no token: anonymous again
+        self.assertEqual(self.admitted(jwt=jwt).user_id, "alice")
+
+    def test_logout_elsewhere(self) -> None:
+        self.start()
+        jwt = self.user("alice", "default")
+        self.admitted(jwt=jwt)
+        self.security.registry.revoke(jwt)
+        self.refused(self.request(jwt=jwt), "security.token.invalid", 401)
+
+    def test_revoke_user_tokens(self) -> None:
+        self.start()
+        jwt = self.user("alice", "default")
+        self.admitted(jwt=jwt)
+        self.security.registry.revoke_user("alice")
+        self.refused(self.request(jwt=jwt), "security.token.invalid", 401)
+
+    def test_expiry(self) -> None:
+        self.start()
+        self.run_(self.security.store.put_user("alice", {"profileIds": ["default"]}, True))
+        jwt = self.security.issue_token("alice", 1000).jwt
+        self.admitted(jwt=jwt)
+        self.clock.advance(0.999)
+        self.admitted(jwt=jwt)
+        self.clock.advance(0.001)
+        self.refused(self.request(jwt=jwt), "security.token.expired", 401)
+
+    def test_refreshed_token_ends_with_its_grace_period(self) -> None:
+        self.start()
+        self.run_(self.security.store.put_user("alice", {"profileIds": ["default"]}, True))
+        old = self.security.issue_token("alice", 3_600_000)
+        self.admitted(jwt=old.jwt)
+        new = self.security.authority.issue("alice", 3_600_000)  # type: ignore[union-attr]
+        self.security.registry.refresh(old.jwt, new)
+        self.admitted(jwt=old.jwt)  # within the grace period
+        self.clock.advance(self.security.config.grace_period / 1000)
+        self.refused(self.request(jwt=old.jwt), "security.token.invalid", 401)
+        self.assertEqual(self.admitted(jwt=new.jwt).user_id, "alice")
+
+    def test_user_profiles_changed(self) -> None:
+        self.start()
+        self.restrict()
+        jwt = self.user("alice", "admin")
+        self.admitted("index:create", jwt=jwt, index="i")
+        self.run_(self.security.store.put_user("alice", {"profileIds": ["default"]}, False))
+        self.refused(
+            self.request("index:create", jwt=jwt, index="i"), "security.rights.forbidden", 403
+        )
+
+    def test_user_deleted(self) -> None:
+        self.start()
+        jwt = self.user("alice", "default")
+        self.admitted(jwt=jwt)
+        self.run_(self.security.store.delete_user("alice"))
+        self.refused(self.request(jwt=jwt), "security.token.invalid", 401)
+
+    def test_role_changed(self) -> None:
+        self.start()
+        jwt = self.user("alice", "default")
+        self.admitted("index:create", jwt=jwt, index="i")
+        self.restrict()
+        self.refused(
+            self.request("index:create", jwt=jwt, index="i"), "security.rights.forbidden", 403
+        )
+
+    def test_rate_limit_changed(self) -> None:
+        self.start()
+        jwt = self.user("alice", "default")
+        for _ in range(3):
+            self.admitted(jwt=jwt)
+        self.set_rate_limit("default", 1)
+        self.clock.advance(1)
+        self.admitted(jwt=jwt)
+        self.refused(self.request(jwt=jwt), "api.process.too_many_requests", 429)
+
+    def test_remembered_per_websocket_only(self) -> None:
+        self.start()
+        jwt = self.user("alice", "default")
+        self.admitted(jwt=jwt)
+        self.admitted(jwt=jwt, connection=HTTP)
+        self.assertEqual(list(self.gate._callers), ["ws-1"])
+        self.gate.forget("ws-1")
+        self.assertEqual(self.gate._callers, {})
+
+
 class InServiceTests(SynchronousTestCase):
     """The gate inside a whole in-memory service, over WebSocket frames."""
 
