@@ -77,6 +77,7 @@ DEFAULTS: dict[str, Any] = {
             "maxTTL": -1,
             "secret": None,
         },
+        "apiKey": {"maxTTL": -1},
         "restrictedProfileIds": ["default"],
     },
     "services": {
@@ -188,6 +189,7 @@ class SecurityConfig:
     grace_period: int = 1000
     max_ttl: int = -1  # ms; -1 = no maximum
     secret: str | None = None
+    api_key_max_ttl: int = -1  # ms; -1 = no maximum (auth:createApiKey only)
     restricted_profile_ids: tuple[str, ...] = ("default",)
 
 
@@ -488,6 +490,53 @@ def _build_storage(document: Mapping[str, Any]) -> StorageConfig:
     )
 
 
+def _check_standard(document: Mapping[str, Any]) -> None:
+    """
+    ``security.standard`` (roles and profiles that restrictDefaultRights writes over
+    Kuzzle's) is read when used; a definition it would refuse must stop start-up instead.
+    """
+    from kuzzle_tx.errors import KuzzleError
+    from kuzzle_tx.security.definitions import parse_profile, parse_role
+
+    security = document.get("security")
+    standard = security.get("standard") if isinstance(security, Mapping) else None
+    if standard is None:
+        return
+    if not isinstance(standard, Mapping):
+        raise ConfigError(f"security.standard: must be an object, got {show(standard)}")
+    for kind, parse in (("roles", parse_role), ("profiles", parse_profile)):
+        definitions = standard.get(kind)
+        if definitions is None:
+            continue
+        if not isinstance(definitions, Mapping):
+            raise ConfigError(
+                f"security.standard.{kind}: must be an object of definitions by id, "
+                f"got {show(definitions)}"
+            )
+        for name, body in definitions.items():
+            try:
+                parse(name, thaw(body))
+            except KuzzleError as error:
+                raise ConfigError(f"security.standard.{kind}.{name}: {error.message}") from None
+
+
+def _max_ttl(section: _Section) -> int:
+    """A ``maxTTL`` key: -1 (no maximum) or a duration, in ms."""
+    from kuzzle_tx.errors import KuzzleError
+    from kuzzle_tx.security.tokens import parse_expires_in
+
+    max_ttl = section.values["maxTTL"]
+    if max_ttl in (-1, "-1"):
+        return -1
+    try:
+        parsed = parse_expires_in(max_ttl)
+    except KuzzleError:
+        parsed = None
+    if parsed is None:
+        raise section.error("maxTTL", f"must be a duration or -1 (none), got {show(max_ttl)}")
+    return parsed
+
+
 def _build_security(document: Mapping[str, Any]) -> SecurityConfig:
     # Imported here: the token module pulls PyJWT, needless for most config readers.
     from kuzzle_tx.errors import KuzzleError
@@ -502,26 +551,19 @@ def _build_security(document: Mapping[str, Any]) -> SecurityConfig:
             f'must be a duration in ms or like "1h" (-1 = never), got '
             f"{show(jwt.values['expiresIn'])}",
         )
-    max_ttl = jwt.values["maxTTL"]
-    if max_ttl in (-1, "-1"):
-        max_ttl_ms = -1
-    else:
-        try:
-            parsed = parse_expires_in(max_ttl)
-        except KuzzleError:
-            parsed = None
-        if parsed is None:
-            raise jwt.error("maxTTL", f"must be a duration or -1 (none), got {show(max_ttl)}")
-        max_ttl_ms = parsed
+    max_ttl_ms = _max_ttl(jwt)
+    api_key_max_ttl_ms = _max_ttl(_Section(document, "security.apiKey"))
     secret = jwt.values["secret"]
     if secret is not None and (not isinstance(secret, str) or not secret):
         raise jwt.error("secret", f"must be a non-empty string or null, got {show(secret)}")
     root = _Section(document, "security")
+    _check_standard(document)
     return SecurityConfig(
         algorithm=jwt.string("algorithm", SUPPORTED_ALGORITHMS),
         expires_in=expires_in,
         grace_period=jwt.integer("gracePeriod"),
         max_ttl=max_ttl_ms,
         secret=secret,
+        api_key_max_ttl=api_key_max_ttl_ms,
         restricted_profile_ids=root.strings("restrictedProfileIds"),
     )

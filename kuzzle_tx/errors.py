@@ -292,22 +292,32 @@ class KuzzleError(Exception):
     become ``props``; ``extra`` adds fields to the error object.
     """
 
-    def __init__(self, error_id: str, *props: Any, extra: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        error_id: str,
+        *props: Any,
+        extra: Mapping[str, Any] | None = None,
+        message: str | None = None,
+    ) -> None:
         spec = CATALOGUE[error_id]
         self.spec = spec
         # More fields of the error object: ``errors`` and ``count`` of a MultipleErrorsError.
         self.extra = dict(extra) if extra else None
         self.props = [str(p) for p in props]
-        try:
-            message = spec.template % tuple(self.props)
-        except TypeError:
-            message = spec.template
+        # ``message``: Kuzzle's own wording where it overrides the catalogue's (kerror's
+        # ``message`` option), e.g. an API key not found for a user.
+        self._custom_message = message
+        if message is None:
+            try:
+                message = spec.template % tuple(self.props)
+            except TypeError:
+                message = spec.template
         super().__init__(message)
         self.message = message
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Copies and pickles rebuild the error from its id, not from its message.
-        return (_rebuild, (self.id, tuple(self.props), self.extra))
+        return (_rebuild, (self.id, tuple(self.props), self.extra, self._custom_message))
 
     @property
     def id(self) -> str:
@@ -335,9 +345,12 @@ class KuzzleError(Exception):
 
 
 def _rebuild(
-    error_id: str, props: tuple[str, ...], extra: Mapping[str, Any] | None
+    error_id: str,
+    props: tuple[str, ...],
+    extra: Mapping[str, Any] | None,
+    message: str | None = None,
 ) -> KuzzleError:
-    return KuzzleError(error_id, *props, extra=extra)
+    return KuzzleError(error_id, *props, extra=extra, message=message)
 
 
 def internal_error(reason: str = "internal error") -> KuzzleError:

@@ -112,6 +112,8 @@ class KuzzleService(MultiService):
                 self.security,
                 config.http.cookie_authentication,
                 on_revoked=self._drop_subscriptions,
+                storage=self.storage,
+                limits=limits,
             ),
             RealtimeController(self.realtime, clock, self._may_subscribe),
             IndexController(self.storage, document_rooms.drop),

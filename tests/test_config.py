@@ -588,6 +588,25 @@ class ValidationTests(ConfigTestCase):
         overrides = {"server": {"protocols": {"websocket": {"enabled": False, "heartbeat": 0}}}}
         self.assertEqual(self.load(overrides).warnings, ())
 
+    def test_security_standard(self) -> None:
+        """
+        security.standard's roles and profiles are checked at start-up as
+        restrictDefaultRights would check them; a valid one is kept as written.
+        """
+        custom = {"roles": {"default": {"controllers": {"*": {"actions": {"*": True}}}}}}
+        self.assertEqual(
+            self.load(nested("security.standard", custom)).get("security.standard"), custom
+        )
+        self.assertRejected("security.standard", ["roles"], "object")
+        self.assertRejected("security.standard.roles", [], "object")
+        self.assertRejected("security.standard.roles.default", {"controllers": {}}, "controllers")
+        self.assertRejected(
+            "security.standard.profiles.default", {"policies": [{"role": "x"}]}, "roleId"
+        )
+        self.assertRejected(
+            "security.standard.profiles.default", {"policies": [], "rateLimit": -1}, "rateLimit"
+        )
+
 
 class SizeTests(SynchronousTestCase):
     def test_units(self) -> None:

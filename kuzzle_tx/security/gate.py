@@ -92,18 +92,21 @@ class SecurityGate:
         connection = request.connection
         # Only persistent connections are linked to tokens (TokenExpired goes to them)
         # and remembered: an HTTP connection carries one request.
-        persistent = connection.protocol == "websocket"
+        remember = connection.protocol == "websocket"
         valid_until = 0.0
         if jwt:
-            # The connection is linked to the token only once its user is known (§8.5).
-            if persistent:
-                security.registry.link(jwt, connection.id)
-            end_ms = security.registry.honoured_until(jwt)
-            valid_until = 0.0 if end_ms is None else end_ms / 1000
+            if jwt not in security.registry:
+                remember = False  # a single-use token, consumed by this request
+            else:
+                # The connection is linked to the token only once its user is known (§8.5).
+                if remember:
+                    security.registry.link(jwt, connection.id)
+                end_ms = security.registry.honoured_until(jwt)
+                valid_until = 0.0 if end_ms is None else end_ms / 1000
         caller = Caller(
             jwt, epoch, valid_until, kuid, security.profile_set(user), security.rate_limit(user)
         )
-        if persistent:
+        if remember:
             self._callers[connection.id] = caller
         return caller
 

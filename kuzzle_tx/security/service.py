@@ -22,6 +22,7 @@ from kuzzle_tx.config import LimitsConfig, SecurityConfig
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IStorage
 
+from .api_keys import ApiKey, ApiKeys
 from .definitions import FIRST_RUN_PROFILES, FIRST_RUN_ROLES
 from .local_strategy import LocalStrategy
 from .passwords import PasswordHasher
@@ -29,7 +30,7 @@ from .rate_limits import PerSecondLimiter
 from .rights import Profile, RightsCache, Role, user_rate_limit
 from .store import SecurityStore
 from .token_registry import TokenRegistry, verify_token
-from .tokens import IssuedToken, TokenAuthority, check_ttl, new_secret
+from .tokens import APIKEY_PREFIX, IssuedToken, TokenAuthority, check_ttl, new_secret
 
 ANONYMOUS_KUID = "-1"
 ANONYMOUS_USER: Mapping[str, Any] = {"profileIds": ["anonymous"], "name": "Anonymous"}
@@ -60,6 +61,7 @@ class Security:
             reactor, config.grace_period, self._expired, on_change=self._changed
         )
         self.authority: TokenAuthority | None = None
+        self.api_keys = ApiKeys(self.store, self.registry, reactor)
         # Threads are made on first use: argon2 needs 64 MiB each, two at most.
         self._pool = ThreadPool(0, 2, name="kuzzle-passwords")
         # ``passwords``: anything with PasswordHasher's methods (tests hash inline).
@@ -111,6 +113,7 @@ class Security:
             (IssuedToken(**token) for token in saved if isinstance(token, dict)),
             self.authority,
         )
+        self.api_keys.load(await self.store.api_keys())
         self.ready = True
         waiting, self._waiting = self._waiting, []
         for waiter in waiting:
@@ -162,23 +165,55 @@ class Security:
     # -- tokens --
 
     def authenticate(self, jwt: str | None, connection_id: str | None) -> str:
-        """The kuid a request runs as; raises security.token.* for a bad token."""
+        """
+        The kuid a request runs as; raises security.token.* for a bad token. A
+        single-use token is consumed.
+        """
         if not jwt:
             return ANONYMOUS_KUID
-        assert self.authority is not None
-        token = verify_token(self.authority, self.registry, jwt)
-        if connection_id is not None:
+        token = self.verify(jwt)
+        if token.single_use:
+            self.registry.revoke(jwt)
+        elif connection_id is not None:
             self.registry.link(jwt, connection_id)
         return token.kuid
 
-    def issue_token(self, kuid: str, expires_in: int | None | bool) -> IssuedToken:
+    def verify(self, jwt: str) -> IssuedToken:
+        """A token the server honours (login token or API key), or Kuzzle's error."""
+        token = self.registry.honoured(jwt)
+        if token is not None:
+            return token
+        assert self.authority is not None
+        if jwt.startswith(APIKEY_PREFIX):
+            return self.api_keys.verify(jwt, self.authority)
+        return verify_token(self.authority, self.registry, jwt)
+
+    def issue_token(
+        self, kuid: str, expires_in: int | None | bool, single_use: bool = False
+    ) -> IssuedToken:
         """A new token for ``kuid``; ``expires_in`` False means the configured default."""
         assert self.authority is not None
         ttl = self.config.expires_in if expires_in is False else expires_in
         check_ttl(ttl, self.config.max_ttl)
         token = self.authority.issue(kuid, ttl)
+        if single_use:
+            token = attrs.evolve(token, single_use=True)
         self.registry.add(token)
         return token
+
+    async def create_api_key(
+        self,
+        kuid: str,
+        description: str,
+        expires_in: int | None,
+        key_id: str | None,
+        bypass_max_ttl: bool,
+    ) -> tuple[ApiKey, IssuedToken]:
+        """A new API key; ``security.apiKey.maxTTL`` applies unless ``bypass_max_ttl``."""
+        assert self.authority is not None
+        if not bypass_max_ttl:
+            check_ttl(expires_in, self.config.api_key_max_ttl)
+        return await self.api_keys.create(self.authority, kuid, description, expires_in, key_id)
 
     def _expired(self, jwt: str, connection_ids: list[str]) -> None:
         if connection_ids:

@@ -18,7 +18,7 @@ from typing import Any
 
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IStorage
-from kuzzle_tx.storage.mappings import validate_mappings
+from kuzzle_tx.storage.mappings import merge_mappings, validate_mappings
 from kuzzle_tx.storage.model import (
     CollectionSchema,
     Create,
@@ -31,14 +31,54 @@ from kuzzle_tx.storage.model import (
 from kuzzle_tx.storage.query_ast import MatchAll, Query, Search, Term
 
 INDEX = "%kuzzle"
-USERS, PROFILES, ROLES, CREDENTIALS, CONFIG = (
+USERS, PROFILES, ROLES, CREDENTIALS, CONFIG, API_KEYS = (
     "users",
     "profiles",
     "roles",
     "credentials",
     "config",
+    "api-keys",
 )
-_COLLECTIONS = (USERS, PROFILES, ROLES, CREDENTIALS, CONFIG)
+_COLLECTIONS = (USERS, PROFILES, ROLES, CREDENTIALS, CONFIG, API_KEYS)
+# Kuzzle's internal index mappings (security:get*Mapping shows them; update*Mapping adds).
+_MAPPINGS: dict[str, dict[str, Any]] = {
+    USERS: {"dynamic": "false", "properties": {"profileIds": {"type": "keyword"}}},
+    PROFILES: {
+        "dynamic": "false",
+        "properties": {
+            "tags": {"type": "keyword"},
+            "policies": {
+                "properties": {
+                    "roleId": {"type": "keyword"},
+                    "restrictedTo": {
+                        "type": "nested",
+                        "properties": {
+                            "index": {"type": "keyword"},
+                            "collections": {"type": "keyword"},
+                        },
+                    },
+                }
+            },
+        },
+    },
+    ROLES: {
+        "dynamic": "false",
+        "properties": {
+            "tags": {"type": "keyword"},
+            "controllers": {"dynamic": "false", "properties": {}},
+        },
+    },
+    API_KEYS: {
+        "dynamic": "false",
+        "properties": {
+            "userId": {"type": "keyword"},
+            "description": {"type": "text"},
+            "expiresAt": {"type": "long"},
+            "ttl": {"type": "long"},
+            "fingerprint": {"type": "keyword"},
+        },
+    },
+}
 _SECRET_ID = "jwt-secret"
 _TOKENS_ID = "tokens"
 # Roles and profiles are loaded whole; beyond this many something is wrong.
@@ -65,11 +105,18 @@ class SecurityStore:
         Create the private collections if needed and load roles and profiles.
         Returns True on a first start (no role stored yet).
         """
-        schema = CollectionSchema(validate_mappings({"dynamic": "false"}), {})
         for collection in _COLLECTIONS:
+            defaults = _MAPPINGS.get(collection, {"dynamic": "false"})
             try:
-                self._storage.schema(INDEX, collection)
+                current = self._storage.schema(INDEX, collection)
             except KuzzleError:
+                schema = CollectionSchema(validate_mappings(defaults), {})
+                await self._storage.put_collection(INDEX, collection, schema)
+                continue
+            # A data directory from before these defaults gets them, keeping its own fields.
+            merged = merge_mappings(current.mappings, defaults)
+            if merged != current.mappings:
+                schema = CollectionSchema(merged, current.settings)
                 await self._storage.put_collection(INDEX, collection, schema)
         self.roles = await self._load(ROLES)
         self.profiles = await self._load(PROFILES)
@@ -175,6 +222,29 @@ class SecurityStore:
         while len(self._users) > self._user_cache_size:
             self._users.popitem(last=False)
 
+    # -- API keys (their tokens are not stored, only their fingerprints, as in Kuzzle) --
+
+    async def api_keys(self) -> list[Document]:
+        """Every API key, read at start."""
+        found: list[Document] = []
+        while True:
+            page = await self._storage.search(
+                INDEX, API_KEYS, Search(MatchAll(), (), len(found), _MAX_DEFINITIONS)
+            )
+            found.extend(page.hits)
+            if not page.hits or len(found) >= page.total:
+                return found
+
+    async def api_key(self, key_id: str) -> dict[str, Any] | None:
+        [document] = await self._storage.get(INDEX, API_KEYS, [key_id])
+        return None if document is None else _content(document.source)
+
+    async def put_api_key(self, key_id: str, content: dict[str, Any]) -> None:
+        await self._write(API_KEYS, [Create(key_id, content)])
+
+    async def delete_api_key(self, key_id: str) -> None:
+        await self._write(API_KEYS, [Delete(key_id)])
+
     # -- credentials (strategy "local": the username is the id) --
 
     async def credentials(self, username: str) -> dict[str, Any] | None:
@@ -186,6 +256,19 @@ class SecurityStore:
             INDEX, CREDENTIALS, Search(Term("kuid", kuid), (), 0, 10)
         )
         return page.hits
+
+    async def all_credentials(self) -> list[tuple[str, str]]:
+        """Every local credential as (username, kuid): never the hash."""
+        found: list[tuple[str, str]] = []
+        offset = 0
+        while True:
+            page = await self._storage.search(
+                INDEX, CREDENTIALS, Search(MatchAll(), (), offset, _MAX_DEFINITIONS)
+            )
+            found.extend((hit.id, str(hit.source.get("kuid"))) for hit in page.hits)
+            offset += len(page.hits)
+            if not page.hits or offset >= page.total:
+                return found
 
     async def put_credentials(self, username: str, content: dict[str, Any], create: bool) -> None:
         op: WriteOp = Create(username, content) if create else CreateOrReplace(username, content)

@@ -90,6 +90,9 @@ class TokenRegistry:
     def __len__(self) -> int:
         return len(self._tokens)
 
+    def __contains__(self, jwt: object) -> bool:
+        return jwt in self._tokens
+
     # -- tokens --
 
     def add(self, token: IssuedToken) -> None:
@@ -170,6 +173,8 @@ class TokenRegistry:
         if old is None or old.state == _REFRESHED:
             raise KuzzleError("security.token.invalid")
         self.lookup(old_jwt)  # expired?
+        if old.token.api_key:
+            raise KuzzleError("security.token.refresh_forbidden", "API key")
         if old.token.infinite:
             raise KuzzleError("security.token.refresh_forbidden", "Token with infinite TTL")
         if new_token.jwt in self._tokens:
@@ -195,10 +200,15 @@ class TokenRegistry:
         """
         return self._remove(jwt)
 
-    def revoke_user(self, kuid: str) -> list[str]:
-        """Forget every token of a user (security:revokeTokens, logout global)."""
+    def revoke_user(self, kuid: str, *, keep_api_keys: bool) -> list[str]:
+        """
+        Forget every token of a user: but its API keys' with ``keep_api_keys``
+        (security:revokeTokens, logout global), all of them when the user goes.
+        """
         connections: list[str] = []
         for jwt in sorted(self._by_user.get(kuid, ())):
+            if keep_api_keys and self._tokens[jwt].token.api_key:
+                continue
             connections.extend(self._remove(jwt))
         return connections
 
@@ -254,12 +264,16 @@ class TokenRegistry:
 
     def entries(self) -> list[IssuedToken]:
         """
-        The tokens to persist: live ones only.
+        The tokens to persist: live ones only, and no API key's (its key is stored).
 
         A refreshed token is left out (restoring it would make it refreshable and
         valid again past its grace period); so is one that has expired.
         """
-        return [entry.token for entry in self._tokens.values() if entry.state == _LIVE]
+        return [
+            entry.token
+            for entry in self._tokens.values()
+            if entry.state == _LIVE and not entry.token.api_key
+        ]
 
     def restore(
         self, tokens: Iterable[IssuedToken], authority: TokenAuthority | None = None

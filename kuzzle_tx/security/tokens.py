@@ -79,6 +79,11 @@ class IssuedToken:
     kuid: str
     expires_at: int
     ttl: int
+    # The token of an API key (``kapikey-``): kept by its key, never refreshed, and
+    # left alone by a global logout and by security:revokeTokens.
+    api_key: bool = False
+    # auth:createToken's singleUse: the first request that carries it consumes it.
+    single_use: bool = False
 
     @property
     def infinite(self) -> bool:

@@ -216,3 +216,33 @@ class RawHttpTests(AuthTestCase):
         self.assertEqual(
             (wrong.code, wrong.json()["error"]["id"]), (401, "plugin.strategy.missing_user")
         )
+
+
+class SdkApiKeyTests(AuthTestCase):
+    async def test_api_keys_and_create_token(self) -> None:
+        """
+        The SDK creates an API key, finds it, another client authenticates with it
+        (setAPIKey) until it is deleted; a single-use token from auth:createToken works
+        once over Http.
+        """
+        server = await self.start()
+        report = await self.scenario(server, "apikeys")
+        self.ok(report["login"])
+        created = self.ok(report["created"])
+        self.assertEqual(created["_id"], "sdk-key")
+        self.assertEqual(created["_source"]["userId"], USERNAME)
+        self.assertTrue(created["_source"]["token"].startswith("kapikey-"))
+        found = self.ok(report["search"])
+        self.assertEqual([hit["_id"] for hit in found["hits"]], ["sdk-key"])
+        self.assertNotIn("token", found["hits"][0]["_source"])
+        self.assertEqual(report["keyState"]["userId"], USERNAME)
+        self.assertEqual(self.ok(report["keyUser"]), USERNAME)
+        self.assertEqual(
+            self.ok(report["keyCheck"]), {"valid": True, "kuid": USERNAME, "expiresAt": -1}
+        )
+        single = self.ok(report["createToken"])
+        self.assertTrue(single["singleUse"])
+        self.assertEqual(self.ok(report["singleFirst"]), USERNAME)
+        self.assert_kuzzle_error(report["singleSecond"], 401, "security.token.invalid")
+        self.ok(report["deleted"])
+        self.assert_kuzzle_error(report["keyAfterDelete"], 401, "security.token.invalid")

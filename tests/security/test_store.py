@@ -52,12 +52,12 @@ class StoreTestCase(SynchronousTestCase):
 
 class StartTests(StoreTestCase):
     def test_first_start_creates_private_collections(self) -> None:
-        """A first start creates the five private collections of %kuzzle and says so."""
+        """A first start creates the six private collections of %kuzzle and says so."""
         store = SecurityStore(self.storage)
         self.assertTrue(self.run_(store.start()))
         self.assertEqual(
             sorted(self.storage.list_collections(INDEX)),
-            ["config", "credentials", "profiles", "roles", "users"],
+            ["api-keys", "config", "credentials", "profiles", "roles", "users"],
         )
         self.assertEqual((store.roles, store.profiles), ({}, {}))
 

@@ -189,13 +189,15 @@ class RevokeTests(RegistryTestCase):
         self.registry.link(a1.jwt, "c1")
         self.registry.link(a2.jwt, "c2")
         self.registry.link(b.jwt, "c3")
-        self.assertEqual(sorted(self.registry.revoke_user("alice")), ["c1", "c2"])
+        self.assertEqual(
+            sorted(self.registry.revoke_user("alice", keep_api_keys=True)), ["c1", "c2"]
+        )
         for jwt in (a1.jwt, a2.jwt):
             self.assertRefused(jwt, "security.token.invalid")
         self.assertEqual(self.registry.check(b.jwt), "bob")
         self.assertEqual(len(self.clock.getDelayedCalls()), 1)
-        self.assertEqual(self.registry.revoke_user("alice"), [])
-        self.assertEqual(self.registry.revoke_user("nobody"), [])
+        self.assertEqual(self.registry.revoke_user("alice", keep_api_keys=True), [])
+        self.assertEqual(self.registry.revoke_user("nobody", keep_api_keys=True), [])
         self.clock.advance(3600)
         self.assertEqual(self.expired, [(b.jwt, ["c3"])])
 
@@ -423,7 +425,7 @@ class MemoryTests(RegistryTestCase):
         for token in tokens[:250]:
             self.registry.revoke(token.jwt)
         for n in range(10):
-            self.registry.revoke_user(f"user{n}")
+            self.registry.revoke_user(f"user{n}", keep_api_keys=True)
         self.assertEmpty()
         self.clock.advance(3600)
         self.assertEqual(self.expired, [])

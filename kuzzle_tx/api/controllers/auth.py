@@ -20,12 +20,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kuzzle_tx.api.controller import Controller
+from kuzzle_tx.api.controllers import args
+from kuzzle_tx.api.controllers.api_keys import create_api_key, delete_api_key, search_api_keys
 from kuzzle_tx.api.request import Request
+from kuzzle_tx.config import LimitsConfig
 from kuzzle_tx.errors import KuzzleError
+from kuzzle_tx.interfaces import IStorage
 from kuzzle_tx.network.cookies import CLEARED_COOKIE, auth_cookie, cookie_token
 from kuzzle_tx.security.rights import rights_listing
 from kuzzle_tx.security.service import ANONYMOUS_KUID, ANONYMOUS_USER, Security
-from kuzzle_tx.security.token_registry import verify_token
 from kuzzle_tx.security.tokens import IssuedToken, check_ttl, parse_expires_in
 
 STRATEGIES = ("local",)
@@ -55,6 +58,10 @@ class AuthController(Controller):
         "deleteMyCredentials",
         "getMyCredentials",
         "credentialsExist",
+        "createToken",
+        "createApiKey",
+        "searchApiKeys",
+        "deleteApiKey",
     )
 
     def __init__(
@@ -62,10 +69,15 @@ class AuthController(Controller):
         security: Security,
         cookie_authentication: bool = True,
         on_revoked: RevokedListener | None = None,
+        storage: IStorage | None = None,
+        limits: LimitsConfig | None = None,
     ) -> None:
         self._security = security
         self._cookies = cookie_authentication
         self._on_revoked = on_revoked
+        # For searchApiKeys.
+        self._storage = storage
+        self._limits = limits or LimitsConfig()
 
     # -- tokens ------------------------------------------------------------------------
 
@@ -109,7 +121,7 @@ class AuthController(Controller):
             kuid = self._token_owner(jwt)
         if kuid != ANONYMOUS_KUID:
             if request.boolean_arg("global"):
-                revoked = security.registry.revoke_user(kuid)
+                revoked = security.registry.revoke_user(kuid, keep_api_keys=True)
             else:
                 revoked = security.registry.revoke(jwt) if jwt else []
             if revoked and self._on_revoked is not None:
@@ -128,10 +140,8 @@ class AuthController(Controller):
                 raise KuzzleError("api.assert.invalid_type", "body.token", "string")
         if not token:
             return {"valid": True, "kuid": ANONYMOUS_KUID, "expiresAt": None}
-        security = self._security
-        assert security.authority is not None
         try:
-            verified = verify_token(security.authority, security.registry, token)
+            verified = self._security.verify(token)
         except KuzzleError as error:
             if error.status == 401:
                 return {"valid": False, "state": error.message}
@@ -155,6 +165,41 @@ class AuthController(Controller):
         security.registry.refresh(old, token)
         return self._send_token(request, token, cookie)
 
+    def createToken(self, request: Request) -> dict[str, Any]:  # noqa: N802
+        """A token for the caller, which may be single-use; never an infinite one."""
+        single_use = request.boolean_arg("singleUse")
+        if str(request.input.args.get("expiresIn")) == "-1":
+            raise KuzzleError(
+                "security.token.invalid_expiration",
+                "expiresIn",
+                "cannot be infinite",
+                message="Invalid token expiration: expiresIn cannot be infinite",
+            )
+        expires_in = _requested_ttl(request)
+        token = self._security.issue_token(request.user_id, expires_in, single_use)
+        return {
+            "expiresAt": token.expires_at,
+            "singleUse": token.single_use,
+            "token": token.jwt,
+            "ttl": token.ttl,
+        }
+
+    async def createApiKey(self, request: Request) -> dict[str, Any]:  # noqa: N802
+        kuid = self._require_user(request)
+        return await create_api_key(self._security, request, kuid, bypass_max_ttl=False)
+
+    async def searchApiKeys(self, request: Request) -> dict[str, Any]:  # noqa: N802
+        kuid = self._require_user(request)
+        assert self._storage is not None, "AuthController needs the storage for searchApiKeys"
+        return await search_api_keys(self._storage, self._limits, request, kuid)
+
+    async def deleteApiKey(self, request: Request) -> dict[str, str]:  # noqa: N802
+        kuid = self._require_user(request)
+        revoked = await delete_api_key(self._security, request, kuid)
+        if revoked and self._on_revoked is not None:
+            self._on_revoked(revoked)
+        return {"_id": args.document_id(request)}
+
     def _send_token(self, request: Request, token: IssuedToken, cookie: bool) -> dict[str, Any]:
         result = token.as_result()
         if cookie:
@@ -177,9 +222,8 @@ class AuthController(Controller):
     def _token_owner(self, jwt: str | None) -> str:
         if not jwt:
             return ANONYMOUS_KUID
-        assert self._security.authority is not None
         try:
-            return verify_token(self._security.authority, self._security.registry, jwt).kuid
+            return self._security.verify(jwt).kuid
         except KuzzleError:
             return ANONYMOUS_KUID
 

@@ -2,7 +2,7 @@
 """
 The ``security`` controller (kuzzle-api.md §8.3, §8.4): users, roles, profiles
 and credentials, kept in the private ``%kuzzle`` index by
-`kuzzle_tx.security.service.Security`. Its actions live in four modules, by
+`kuzzle_tx.security.service.Security`. Its actions live in six modules, by
 kind; the first-run actions are here:
 
 * ``createFirstAdmin`` creates a user with the ``admin`` profile, once (412
@@ -22,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kuzzle_tx.api.controllers.security_api_keys import ApiKeyActions
 from kuzzle_tx.api.controllers.security_base import body_object_at, who
 from kuzzle_tx.api.controllers.security_credentials import CredentialActions
+from kuzzle_tx.api.controllers.security_mappings import MappingActions
 from kuzzle_tx.api.controllers.security_profiles import ProfileActions
 from kuzzle_tx.api.controllers.security_roles import NATIVE_API, RoleActions
 from kuzzle_tx.api.controllers.security_users import UserActions
@@ -34,7 +36,9 @@ from kuzzle_tx.security.definitions import STANDARD_PROFILES, STANDARD_ROLES, pa
 _SECURITY_COLLECTIONS = ("users", "profiles", "roles")
 
 
-class SecurityController(UserActions, RoleActions, ProfileActions, CredentialActions):
+class SecurityController(
+    UserActions, RoleActions, ProfileActions, CredentialActions, ApiKeyActions, MappingActions
+):
     ACTIONS = (
         "createFirstAdmin",
         "restrictDefaultRights",
@@ -85,6 +89,18 @@ class SecurityController(UserActions, RoleActions, ProfileActions, CredentialAct
         "getCredentialsById",
         "getCredentialFields",
         "getAllCredentialFields",
+        "searchUsersByCredentials",
+        # API keys
+        "createApiKey",
+        "searchApiKeys",
+        "deleteApiKey",
+        # mappings of the private collections
+        "getUserMapping",
+        "updateUserMapping",
+        "getProfileMapping",
+        "updateProfileMapping",
+        "getRoleMapping",
+        "updateRoleMapping",
     )
 
     async def createFirstAdmin(self, request: Request) -> dict[str, Any]:  # noqa: N802

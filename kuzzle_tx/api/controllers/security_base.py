@@ -158,9 +158,13 @@ class SecurityBase(Controller):
 
     # -- tokens of removed users -----------------------------------------------------
 
-    def _revoke_tokens(self, kuid: str) -> None:
-        """Forget every token of a user; the connections using them leave their rooms."""
-        for connection_id in self._security.registry.revoke_user(kuid):
+    def _revoke_tokens(self, kuid: str, keep_api_keys: bool = True) -> None:
+        """Forget the tokens of a user; the connections using them leave their rooms."""
+        self._disconnect(self._security.registry.revoke_user(kuid, keep_api_keys=keep_api_keys))
+
+    def _disconnect(self, connection_ids: list[str]) -> None:
+        """Connections whose token was revoked leave their subscriptions, as in Kuzzle."""
+        for connection_id in connection_ids:
             connection = self._connection(connection_id)
             if connection is not None and self._realtime is not None:
                 self._realtime.disconnect(connection)

@@ -257,5 +257,6 @@ class UserActions(SecurityBase):
         if kuid == ANONYMOUS_KUID:
             raise KuzzleError("security.user.not_found", kuid)
         await self._security.local.delete(kuid)
-        self._revoke_tokens(kuid)
+        self._disconnect(await self._security.api_keys.delete_user_keys(kuid))
+        self._revoke_tokens(kuid, keep_api_keys=False)
         await self._security.store.delete_user(kuid)

@@ -2,7 +2,8 @@
 // Authentication through the official SDK: login, the token the SDK decodes, the caller's
 // user and rights, checkToken, refreshToken, logout, and TokenExpired.
 // usage: node sdk_auth.js <port> <scenario> <username> <password>
-// Scenarios: session (WebSocket), http (Http protocol), expiry (WebSocket, token of 2 s).
+// Scenarios: session (WebSocket), http (Http protocol), expiry (WebSocket, token of 2 s),
+// apikeys (API keys and createToken).
 // Every call goes through settle(): the report holds {ok, value} or {ok: false, error}.
 const { Kuzzle, WebSocket, Http } = require('kuzzle-sdk');
 const { args, delay, finish, guard, settle } = require('./common');
@@ -122,6 +123,39 @@ const scenarios = {
     await delay(300);
     r.received = received;
     kuzzle.disconnect();
+    return r;
+  },
+
+  // API keys and createToken: the key's token used by another client (setAPIKey), then
+  // deleted; a single-use token over Http.
+  async apikeys() {
+    const { kuzzle } = await connect('ws');
+    const r = {};
+    r.login = await settle(kuzzle.auth.login('local', { username, password }));
+    r.created = await settle(
+      kuzzle.auth.createApiKey('sdk cron', { _id: 'sdk-key', refresh: 'wait_for' }),
+    );
+    r.search = await settle(kuzzle.auth.searchApiKeys({ match: { description: 'cron' } }));
+    const token = r.created.ok ? r.created.value._source.token : 'kapikey-missing';
+    const other = (await connect('ws')).kuzzle;
+    other.setAPIKey(token);
+    r.keyState = tokenState(other);
+    r.keyUser = await settle(other.auth.getCurrentUser().then((user) => user._id));
+    r.keyCheck = await settle(kuzzle.auth.checkToken(token));
+    r.createToken = await settle(
+      kuzzle
+        .query({ controller: 'auth', action: 'createToken', singleUse: true, expiresIn: '10m' })
+        .then((response) => response.result),
+    );
+    const http = (await connect('http')).kuzzle;
+    http.jwt = r.createToken.ok ? r.createToken.value.token : null;
+    r.singleFirst = await settle(http.auth.getCurrentUser().then((user) => user._id));
+    r.singleSecond = await settle(http.auth.getCurrentUser().then((user) => user._id));
+    r.deleted = await settle(kuzzle.auth.deleteApiKey('sdk-key'));
+    r.keyAfterDelete = await settle(other.auth.getCurrentUser().then((user) => user._id));
+    kuzzle.disconnect();
+    other.disconnect();
+    http.disconnect();
     return r;
   },
 };
