@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.twisted.websocket import WebSocketServerFactory
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from twisted.internet.interfaces import IConsumer, IPushProducer, IReactorTime
 from twisted.internet.protocol import connectionDone
@@ -30,7 +30,7 @@ from kuzzle_tx.config import WebSocketConfig
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IClientChannel
 from kuzzle_tx.network.entrypoint import EntryPoint
-from kuzzle_tx.network.frames import NEED_MORE, NOT_MINE, next_text_frame
+from kuzzle_tx.network.frame_reader import TextFrameProtocol
 from kuzzle_tx.network.timers import BatchedTimer
 
 PING_FRAME = b'{"p":1}'
@@ -46,16 +46,10 @@ MAX_BACKLOG = 4 * 1024 * 1024
 
 
 @implementer(IClientChannel, IPushProducer)
-class KuzzleWebSocketProtocol(WebSocketServerProtocol):
+class KuzzleWebSocketProtocol(TextFrameProtocol):
     # No `log` override: autobahn's txaio logger drops debug calls at no cost, a
     # twisted.logger.Logger would build an event for each of them on the hot path.
     factory: KuzzleWebSocketFactory
-    # Options autobahn copies from its factory onto each protocol (untyped there).
-    applyMask: bool
-    logFrames: bool
-    logOctets: bool
-    maxFramePayloadSize: int
-    maxMessagePayloadSize: int
 
     connection: Connection | None = None
     last_activity: float = 0.0
@@ -64,10 +58,6 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
     _rate_count = 0
     _write_paused = False
     _backlog = 0
-    # Whether whole text frames are read by `next_text_frame` (decided at open), and
-    # the largest payload it may take (autobahn's size limits, 0 meaning none).
-    _reads_text_frames = False
-    _text_frame_limit = 0
 
     # -- opening and closing ----------------------------------------------------------
 
@@ -88,16 +78,6 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         )
         self.factory.clients.add(self)
         self.touch()
-        # Compression, autobahn's frame logs and timings need its own frame reader.
-        self._reads_text_frames = (
-            self._perMessageCompress is None
-            and self.applyMask
-            and not self.logFrames
-            and not self.logOctets
-            and not self.trackedTimings
-        )
-        limits = [n for n in (self.maxFramePayloadSize, self.maxMessagePayloadSize) if n > 0]
-        self._text_frame_limit = min(limits, default=0xFFFF)
         # Hear about a full write buffer (Twisted pauses its producer): the HTTP
         # channel that carried the handshake is the transport's producer until now.
         consumer = IConsumer(self.transport, None)
@@ -199,44 +179,6 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
         else:
             self.sendPreparedMessage(message)  # type: ignore[arg-type]
 
-    def processData(self) -> bool:  # noqa: N802
-        # autobahn calls this while it returns True; the data is in self.data.
-        if (
-            self._reads_text_frames
-            and self.current_frame is None
-            and not self.inside_message
-            and self.state == self.STATE_OPEN
-        ):
-            return self._read_text_frames()
-        return bool(super().processData())
-
-    def _read_text_frames(self) -> bool:
-        data = self.data
-        offset = 0
-        stats = self.trafficStats
-        while self.state == self.STATE_OPEN:
-            end, payload = next_text_frame(data, offset, self._text_frame_limit)
-            if end < 0:
-                break
-            stats.incomingWebSocketFrames += 1
-            stats.incomingWebSocketMessages += 1
-            stats.incomingOctetsWebSocketLevel += len(payload)
-            stats.incomingOctetsAppLevel += len(payload)
-            offset = end
-            if self.autoPingTimeoutCall and self.autoPingRestartOnAnyTraffic:
-                self._cancelAutoPingTimeoutCall()  # any data frame answers a heartbeat
-            if not payload.isascii() and not _is_utf8(payload):
-                self.data = data[offset:]
-                self._invalid_payload("invalid UTF-8 in a text message")
-                return bool(self.data)
-            self.onMessage(payload, False)
-        else:
-            end = NOT_MINE  # closing: autobahn reads what follows
-        self.data = data[offset:]
-        if end == NEED_MORE:
-            return False
-        return bool(self.data) and bool(super().processData())
-
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         factory = self.factory
         now = factory.clock.seconds()
@@ -283,14 +225,6 @@ class KuzzleWebSocketProtocol(WebSocketServerProtocol):
             self._rate_window, self._rate_count = window, 0
         self._rate_count += 1
         return self._rate_count > limit
-
-
-def _is_utf8(payload: bytes) -> bool:
-    try:
-        payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def text_frame(data: bytes) -> bytes:

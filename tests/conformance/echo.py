@@ -17,12 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
-from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.twisted.websocket import WebSocketServerFactory
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request
 
+from kuzzle_tx.network.frame_reader import TextFrameProtocol
 from kuzzle_tx.network.site import KuzzleSite
 from kuzzle_tx.service import KuzzleService
 
@@ -32,13 +33,18 @@ ECHO_PATH = b"/_echo"
 ECHO_MAX_MESSAGE_SIZE = 16 * 2**20
 
 
-class EchoServerProtocol(WebSocketServerProtocol):
-    """Sends every text or binary message back, unchanged and of the same kind."""
+class EchoServerProtocol(TextFrameProtocol):
+    """
+    Sends every text or binary message back, unchanged and of the same kind. It reads
+    frames as kuzzle_tx's own protocol does (`TextFrameProtocol`), so that the cases
+    check kuzzle_tx's frame reader along with autobahn's.
+    """
 
     factory: EchoServerFactory
 
     def onOpen(self) -> None:  # noqa: N802
         self.factory.clients.add(self)
+        self.factory.read_by_kuzzle_tx += self._reads_text_frames
 
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:  # noqa: N802, N803
         self.factory.clients.discard(self)
@@ -82,6 +88,8 @@ class EchoServerFactory(WebSocketServerFactory):
             closeHandshakeTimeout=1.0,
         )
         self.clients: set[EchoServerProtocol] = set()
+        # Sockets whose whole text frames kuzzle_tx's reader read (not autobahn's).
+        self.read_by_kuzzle_tx = 0
 
     def close_all(self) -> None:
         """Drop every socket still open, without a closing handshake."""

@@ -118,6 +118,7 @@ class AutobahnConformanceTests(TestCase):
         """
         Every Autobahn case of sections 1 to 10, sent through kuzzle_tx's Site
         (its header deadline and body limit in the path) to the echo endpoint,
+        which reads frames with kuzzle_tx's `TextFrameProtocol`,
         ends OK, NON-STRICT, INFORMATIONAL or UNIMPLEMENTED, with an OK or
         INFORMATIONAL closing handshake: none fails.
         """
@@ -155,6 +156,7 @@ class AutobahnConformanceTests(TestCase):
             index = json.load(f)
         cases = {case_id: entry for agent in index.values() for case_id, entry in agent.items()}
 
+        self.assertGreater(factory.read_by_kuzzle_tx, 0, "the cases never met kuzzle_tx's reader")
         missing = sorted({*SECTIONS} - {_section(case_id) for case_id in cases})
         self.assertEqual(missing, [], f"kosoku ran no case of sections {missing}")
         failures = _failures(outdir, cases)
