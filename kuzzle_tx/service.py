@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
@@ -199,11 +199,10 @@ class KuzzleService(MultiService):
         return self._api_description
 
     def _may_subscribe(self, request: Any, index: str, collection: str) -> bool:
-        # The gate has just loaded the caller: its user is in the cache.
-        user = self.security.cached_user(request.user_id)
-        if not isinstance(user, Mapping):
-            return False
-        return self.security.allowed(user, "realtime", "subscribe", index, collection)
+        # The gate has identified the caller (its profiles) before the action ran.
+        return self.security.rights.allowed(
+            request.user_profiles, "realtime", "subscribe", index, collection
+        )
 
     def _forget_connection(self, connection: Any) -> None:
         self.gate.forget(connection.id)

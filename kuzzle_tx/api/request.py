@@ -59,6 +59,9 @@ class Request:
     result: Any = None
     error: KuzzleError | None = None
     user_id: str = "-1"
+    # The caller's profile ids, as the security gate found them (for checks made later,
+    # such as a subscription's index and collection).
+    user_profiles: frozenset[str] = frozenset()
     response_headers: dict[str, str] = attrs.field(factory=dict)
 
     def set_result(self, result: Any, status: int = 200) -> None:

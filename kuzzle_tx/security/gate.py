@@ -70,6 +70,7 @@ class SecurityGate:
                 return ensureDeferred(self._admit_loaded(request, kuid, epoch))
             caller = self._identify(request, kuid, user, epoch)  # type: ignore[arg-type]
         request.user_id = caller.kuid
+        request.user_profiles = caller.profiles
         self._authorize(request, caller)
         return None
 
@@ -79,7 +80,9 @@ class SecurityGate:
 
     async def _admit_loaded(self, request: Request, kuid: str, epoch: int) -> None:
         user = await self._security.user(kuid)
-        self._authorize(request, self._identify(request, kuid, user, epoch))
+        caller = self._identify(request, kuid, user, epoch)
+        request.user_profiles = caller.profiles
+        self._authorize(request, caller)
 
     def _identify(
         self, request: Request, kuid: str, user: Mapping[str, Any] | None, epoch: int

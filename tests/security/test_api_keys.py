@@ -19,7 +19,8 @@ from kuzzle_tx.security.store import API_KEYS, INDEX
 from kuzzle_tx.security.tokens import APIKEY_PREFIX
 from kuzzle_tx.storage.memory import MemoryStorage
 from kuzzle_tx.storage.query_ast import MatchAll, Search
-from kuzzle_tx.testing import InlinePasswordHasher, memory_config
+from kuzzle_tx.testing import memory_config
+from tests.security.support import new_security
 
 HOUR_MS = 3_600_000
 
@@ -33,14 +34,7 @@ class ApiKeyTests(SynchronousTestCase):
         self.expired: list[list[str]] = []
 
     def security(self) -> Security:
-        security = Security(
-            self.storage,
-            self.clock,
-            self.config.security,
-            self.config.limits,
-            on_token_expired=self.expired.append,
-            passwords=InlinePasswordHasher(),
-        )
+        security = new_security(self.storage, self.clock, self.config, self.expired.append)
         self.successResultOf(security.start())
         self.addCleanup(security.stop)
         return security

@@ -21,11 +21,11 @@ from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.interfaces import IGate
 from kuzzle_tx.security.definitions import STANDARD_PROFILES, STANDARD_ROLES
 from kuzzle_tx.security.gate import SecurityGate
-from kuzzle_tx.security.service import Security
 from kuzzle_tx.storage.memory import MemoryStorage
 from kuzzle_tx.storage.model import Create
-from kuzzle_tx.testing import InlinePasswordHasher, memory_config, memory_service
+from kuzzle_tx.testing import memory_config, memory_service
 from tests.api.test_document_controller import WebSocketApi
+from tests.security.support import new_security
 
 START = 1_700_000_000
 WEBSOCKET = Connection("ws-1", "websocket")
@@ -39,14 +39,8 @@ class GateTestCase(SynchronousTestCase):
         self.clock.advance(START)
         self.storage = MemoryStorage()
         self.expired: list[list[str]] = []
-        config = memory_config()
-        self.security = Security(
-            self.storage,
-            self.clock,
-            config.security,
-            config.limits,
-            on_token_expired=self.expired.append,
-            passwords=InlinePasswordHasher(),
+        self.security = new_security(
+            self.storage, self.clock, on_token_expired=self.expired.append
         )
         self.addCleanup(self.security.stop)
         self.gate = SecurityGate(self.security)
@@ -430,6 +424,15 @@ class CallerMemoTests(GateTestCase):
         self.clock.advance(1)
         self.admitted(jwt=jwt)
         self.refused(self.request(jwt=jwt), "api.process.too_many_requests", 429)
+
+    def test_profiles_reach_the_request_from_the_memo(self) -> None:
+        """Later checks (a subscription's) read the request's profiles, not the user cache."""
+        self.start()
+        jwt = self.user("alice", "default", "admin")
+        self.admitted(jwt=jwt)
+        self.security.store._users.clear()  # alice left the bounded user cache
+        request = self.admitted(jwt=jwt)
+        self.assertEqual(request.user_profiles, frozenset({"default", "admin"}))
 
     def test_remembered_per_websocket_only(self) -> None:
         self.start()

@@ -23,7 +23,8 @@ from kuzzle_tx.security.definitions import (
 from kuzzle_tx.security.service import ANONYMOUS_KUID, ANONYMOUS_USER, Security
 from kuzzle_tx.security.tokens import TokenAuthority
 from kuzzle_tx.storage.memory import MemoryStorage
-from kuzzle_tx.testing import InlinePasswordHasher, memory_config
+from kuzzle_tx.testing import memory_config
+from tests.security.support import new_security
 
 START = 1_700_000_000  # a whole second
 NOW_MS = START * 1000
@@ -38,14 +39,8 @@ class SecurityTestCase(SynchronousTestCase):
 
     def make(self, **config: Any) -> Security:
         """A Security (not started) on this test's storage and clock, stopped at cleanup."""
-        settings = memory_config(**config)
-        security = Security(
-            self.storage,
-            self.clock,
-            settings.security,
-            settings.limits,
-            on_token_expired=self.expired.append,
-            passwords=InlinePasswordHasher(),
+        security = new_security(
+            self.storage, self.clock, memory_config(**config), self.expired.append
         )
         self.addCleanup(security.stop)
         return security

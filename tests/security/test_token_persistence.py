@@ -8,7 +8,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from kuzzle_tx.errors import KuzzleError
 from kuzzle_tx.security.service import Security
 from kuzzle_tx.storage.memory import MemoryStorage
-from kuzzle_tx.testing import InlinePasswordHasher, memory_config
+from kuzzle_tx.testing import memory_config
+from tests.security.support import new_security
 
 
 class TokenPersistenceTests(SynchronousTestCase):
@@ -19,14 +20,7 @@ class TokenPersistenceTests(SynchronousTestCase):
         self.config = memory_config()
 
     def security(self) -> Security:
-        security = Security(
-            self.storage,
-            self.clock,
-            self.config.security,
-            self.config.limits,
-            on_token_expired=lambda ids: None,
-            passwords=InlinePasswordHasher(),
-        )
+        security = new_security(self.storage, self.clock, self.config)
         self.successResultOf(security.start())
         return security
 
@@ -66,15 +60,7 @@ class StartFailureTests(SynchronousTestCase):
 
                 return fail(OSError("disk gone"))
 
-        config = memory_config()
-        security = Security(
-            BrokenStorage(),
-            Clock(),
-            config.security,
-            config.limits,
-            on_token_expired=lambda ids: None,
-            passwords=InlinePasswordHasher(),
-        )
+        security = new_security(BrokenStorage(), Clock())
         self.addCleanup(security.stop)
         waiting = security.when_ready()
         self.failureResultOf(security.start(), OSError)
