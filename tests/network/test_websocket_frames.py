@@ -7,6 +7,7 @@ answers, frames and close codes either way, however TCP splits them.
 from __future__ import annotations
 
 import json
+import random
 import struct
 import zlib
 from typing import Any
@@ -54,7 +55,9 @@ MIXED = b"".join(
 )
 
 
-class SameAnswersTests(SynchronousTestCase):
+class ReaderComparison(SynchronousTestCase):
+    """Clients of one service, reading frames with kuzzle_tx's reader or autobahn's only."""
+
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
@@ -67,7 +70,7 @@ class SameAnswersTests(SynchronousTestCase):
         return client
 
     def answers(self, client: MemoryWebSocketClient) -> list[tuple[int, Any]]:
-        """Frames as (opcode, payload), generated request ids blanked out."""
+        """Frames as (opcode, payload), generated request ids blanked out, close codes only."""
         found: list[tuple[int, Any]] = []
         for opcode, payload in client.frames():
             if opcode == OPCODE_TEXT:
@@ -75,10 +78,14 @@ class SameAnswersTests(SynchronousTestCase):
                 if "room" not in message:  # an error sent before any request existed
                     message["requestId"] = "generated"
                 found.append((opcode, message))
+            elif opcode == OPCODE_CLOSE:
+                found.append((opcode, payload[:2]))  # the code; reasons are worded apart
             else:
                 found.append((opcode, payload))
         return found
 
+
+class SameAnswersTests(ReaderComparison):
     def test_mixed_stream_in_one_read(self) -> None:
         fast, reference = self.client(), self.client(reads_frames=False)
         fast.protocol.dataReceived(MIXED)
@@ -129,6 +136,43 @@ class SameAnswersTests(SynchronousTestCase):
                 name,
             )
         self.assertEqual(fast.protocol.trafficStats.incomingWebSocketMessages, 2)
+
+
+class RandomStreamTests(ReaderComparison):
+    """Seeded random streams of frames, cut at random places: both readers agree."""
+
+    def random_frame(self, rng: random.Random) -> bytes:
+        kind = rng.random()
+        if kind < 0.5:
+            return request(f"r{rng.randrange(1000)}", pad="é" * rng.randrange(0, 80))
+        if kind < 0.6:
+            return text(bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40))))
+        if kind < 0.7:
+            return encode_frame(OPCODE_PING, rng.randbytes(rng.randrange(0, 20)))
+        if kind < 0.8:
+            payload = {"controller": "server", "action": "now", "requestId": "fragmented"}
+            body = json.dumps(payload).encode()
+            cut = rng.randrange(1, len(body))
+            return (
+                encode_frame(OPCODE_TEXT, body[:cut], fin=False)
+                + encode_frame(OPCODE_PING, b"p")
+                + encode_frame(0, body[cut:])
+            )
+        if kind < 0.9:
+            return text(b'{"p":1}')
+        return encode_frame(OPCODE_BINARY, b'{"controller":"server","requestId":"binary"}')
+
+    def test_random_streams(self) -> None:
+        rng = random.Random(5)
+        for round_number in range(200):
+            stream = b"".join(self.random_frame(rng) for _ in range(rng.randrange(1, 12)))
+            reference = self.client(reads_frames=False)
+            reference.protocol.dataReceived(stream)
+            client = self.client()
+            cuts = sorted(rng.sample(range(len(stream)), min(len(stream) - 1, 5)))
+            for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+                client.protocol.dataReceived(stream[start:end])
+            self.assertEqual(self.answers(client), self.answers(reference), round_number)
 
 
 class ProtocolErrorTests(SynchronousTestCase):
